@@ -1,0 +1,100 @@
+// `berth config`: the normalised project in canonical form, or one of its lists.
+
+import { writeFile } from 'node:fs/promises';
+import { loadProject } from '../../compose/load/index.js';
+import { listVariables } from '../../compose/load/interpolate.js';
+import { listProfiles } from '../../compose/load/profiles.js';
+import { serviceConfigHash } from '../../compose/model/hash.js';
+import { renderJson, renderYaml } from '../../compose/model/canonical.js';
+import type { Project } from '../../compose/model/types.js';
+import { BerthError } from '../../shared/errors.js';
+import type { GlobalOptions } from '../global-options.js';
+import { loadOptionsFrom } from '../project-options.js';
+import { printWarnings } from '../render/warnings.js';
+import { formatTable } from '../render/table.js';
+
+interface ConfigOptions {
+  format: 'yaml' | 'json';
+  quiet?: boolean;
+  services?: boolean;
+  volumes?: boolean;
+  networks?: boolean;
+  profiles?: boolean;
+  images?: boolean;
+  variables?: boolean;
+  environment?: boolean;
+  hash?: string;
+  interpolate: boolean;
+  normalize: boolean;
+  pathResolution: boolean;
+  consistency: boolean;
+  output?: string;
+}
+
+export async function run(raw: Record<string, unknown>, args: string[], globals: GlobalOptions): Promise<void> {
+  const options = raw as unknown as ConfigOptions;
+  const selected = args;
+
+  if (options.variables) {
+    const loaded = await loadProject(loadOptionsFrom(globals, { interpolate: false, consistency: false }));
+    const rows = listVariables(loaded.model).map((v) => [
+      v.name,
+      String(v.required),
+      v.defaultValue ?? '',
+      v.alternateValue ?? '',
+    ]);
+    return emit(options, formatTable(['NAME', 'REQUIRED', 'DEFAULT VALUE', 'ALTERNATE VALUE'], rows));
+  }
+
+  const loaded = await loadProject(
+    loadOptionsFrom(globals, {
+      services: selected,
+      interpolate: options.interpolate,
+      resolvePaths: options.pathResolution,
+      consistency: options.consistency,
+    }),
+  );
+  printWarnings(loaded.warnings);
+  const project = onlyServices(loaded.project, selected);
+
+  if (options.quiet) return;
+  if (options.services) return emit(options, lines(Object.keys(project.services)));
+  if (options.volumes) return emit(options, lines(Object.keys(project.volumes)));
+  if (options.networks) return emit(options, lines(Object.keys(project.networks)));
+  if (options.profiles) return emit(options, lines(listProfiles(loaded.model)));
+  if (options.images) {
+    return emit(options, lines(Object.entries(project.services).map(([name, s]) => s.image ?? `${project.name}-${name}`)));
+  }
+  if (options.environment) {
+    return emit(options, lines([...loaded.environment].map(([key, value]) => `${key}=${value}`)));
+  }
+  if (options.hash !== undefined) {
+    const wanted = options.hash === '*' ? Object.keys(project.services) : options.hash.split(',').map((s) => s.trim());
+    const out: string[] = [];
+    for (const name of wanted) {
+      const service = project.services[name];
+      if (!service) throw new BerthError('NotFound', `no such service: ${name}`);
+      out.push(`${name} ${serviceConfigHash(service)}`);
+    }
+    return emit(options, lines(out));
+  }
+  return emit(options, options.format === 'json' ? renderJson(project) : renderYaml(project));
+}
+
+function onlyServices(project: Project, selected: readonly string[]): Project {
+  if (selected.length === 0) return project;
+  for (const name of selected) {
+    if (!project.services[name]) throw new BerthError('NotFound', `no such service: ${name}`);
+  }
+  const services = Object.fromEntries(Object.entries(project.services).filter(([name]) => selected.includes(name)));
+  return { ...project, services };
+}
+
+function lines(items: readonly string[]): string {
+  return items.length === 0 ? '' : `${items.join('\n')}\n`;
+}
+
+async function emit(options: ConfigOptions, text: string): Promise<void> {
+  if (options.output) await writeFile(options.output, text);
+  else process.stdout.write(text);
+}

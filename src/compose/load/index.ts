@@ -1,0 +1,237 @@
+// The compose loader: command-line options and files in, a typed, validated, normalised Project out.
+// Each stage is a pure function in its own module; this file only wires them in Docker Compose's order:
+// per file parse → interpolate → extends; then merge → include → validate → profiles → checks → normalise.
+
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { BerthError } from '../../shared/errors.js';
+import type { Project } from '../model/types.js';
+import { normaliseProject } from './normalise.js';
+import { composeSettings, resolveProjectEnvironment } from './environment.js';
+import { findComposeFiles, resolveConfigFileArgs } from './discover.js';
+import { resolveExtends } from './extends.js';
+import { resolveIncludes } from './include.js';
+import { interpolateTree, type Lookup } from './interpolate.js';
+import { mergeComposeFiles } from './merge.js';
+import { parseComposeYaml, type ParsedDocument } from './parse.js';
+import { applyProfiles } from './profiles.js';
+import { resolveProjectName } from './project-name.js';
+import { isRawMap, stripTags, type RawMap } from './raw.js';
+import { checkConsistency } from './semantic.js';
+import type { SourceMap } from './source-map.js';
+import { unsupportedAttributes } from './unsupported.js';
+import { validateSchema } from './validate.js';
+import type { LoadWarning } from './warnings.js';
+
+export interface LoadOptions {
+  /** Where the command runs; discovery starts here. */
+  readonly workingDir: string;
+  /** `-f` files, in order; `-` reads standard input. */
+  readonly configFiles?: readonly string[];
+  readonly projectName?: string;
+  readonly projectDirectory?: string;
+  readonly profiles?: readonly string[];
+  readonly envFiles?: readonly string[];
+  /** The process environment (injected so tests stay pure). */
+  readonly osEnv: Readonly<Record<string, string | undefined>>;
+  /** Services named on the command line: they are enabled whatever their profiles. */
+  readonly services?: readonly string[];
+  readonly interpolate?: boolean;
+  readonly resolvePaths?: boolean;
+  readonly consistency?: boolean;
+  readonly readStdin?: () => Promise<string>;
+}
+
+export interface LoadedProject {
+  readonly project: Project;
+  /** The merged model before normalisation (for `config --no-normalize` and `--variables`). */
+  readonly model: RawMap;
+  readonly sourceMap: SourceMap;
+  readonly environment: ReadonlyMap<string, string>;
+  readonly warnings: readonly LoadWarning[];
+}
+
+interface FileSet {
+  readonly files: string[];
+  readonly projectDirectory: string;
+}
+
+export async function loadProject(options: LoadOptions): Promise<LoadedProject> {
+  const warnings: LoadWarning[] = [];
+  const warn = (warning: LoadWarning) => warnings.push(warning);
+
+  const fileSet = await locateFiles(options, warn);
+  const { environment } = resolveProjectEnvironment({
+    projectDirectory: fileSet.projectDirectory,
+    envFiles: options.envFiles ? [...options.envFiles] : undefined,
+    osEnv: options.osEnv,
+  });
+  const lookup: Lookup = (name) => environment.get(name);
+  const settings = composeSettings(environment);
+
+  const reader = new FileReader(options.readStdin);
+  const merged = await loadFiles(fileSet.files, { reader, lookup, interpolate: options.interpolate !== false, warn });
+
+  const withIncludes = await resolveIncludes(merged, {
+    projectDirectory: fileSet.projectDirectory,
+    loadIncluded: async (entry) => {
+      const included = resolveProjectEnvironment({
+        projectDirectory: entry.projectDirectory,
+        envFiles: entry.envFiles.length > 0 ? entry.envFiles : undefined,
+        osEnv: Object.fromEntries(environment),
+      });
+      return loadFiles(entry.paths, {
+        reader,
+        lookup: (name) => included.environment.get(name),
+        interpolate: options.interpolate !== false,
+        warn,
+      });
+    },
+  });
+
+  const stripped = stripTags(withIncludes.value);
+  if (!isRawMap(stripped)) throw new BerthError('InvalidArgument', 'the compose model is empty');
+  const sourceMap = withIncludes.sourceMap;
+
+  if ('version' in stripped) {
+    warn({
+      message: 'the attribute `version` is obsolete, it will be ignored; remove it to avoid confusion',
+      position: sourceMap.exact(['version']),
+    });
+  }
+
+  validateSchema(stripped, sourceMap);
+
+  const explicitServices = options.services ? [...options.services] : [];
+  const profiles = options.profiles && options.profiles.length > 0 ? [...options.profiles] : (settings.profiles ?? []);
+  const active = applyProfiles(stripped, profiles, explicitServices);
+
+  if (options.consistency !== false) {
+    for (const warning of checkConsistency(active, sourceMap)) warn(warning);
+  }
+  for (const warning of unsupportedAttributes(active, sourceMap)) warn(warning);
+
+  const projectName = resolveProjectName({
+    flag: options.projectName,
+    env: environment.get('COMPOSE_PROJECT_NAME'),
+    fromFile: typeof active.name === 'string' ? active.name : undefined,
+    projectDirectory: fileSet.projectDirectory,
+  });
+
+  const project = normaliseProject(active, {
+    projectName,
+    workingDir: fileSet.projectDirectory,
+    configFiles: fileSet.files,
+    environment,
+    sourceMap,
+    resolvePaths: options.resolvePaths !== false,
+  });
+  return { project, model: active, sourceMap, environment, warnings };
+}
+
+async function locateFiles(options: LoadOptions, warn: (w: LoadWarning) => void): Promise<FileSet> {
+  let files: string[] | undefined;
+  if (options.configFiles && options.configFiles.length > 0) {
+    files = resolveConfigFileArgs([...options.configFiles], options.workingDir);
+  } else {
+    // COMPOSE_FILE may come from the OS environment or from the working directory's .env.
+    const early = resolveProjectEnvironment({
+      projectDirectory: options.projectDirectory ?? options.workingDir,
+      osEnv: options.osEnv,
+    });
+    const fromEnv = composeSettings(early.environment).files;
+    if (fromEnv && fromEnv.length > 0) {
+      files = resolveConfigFileArgs(fromEnv, options.projectDirectory ?? options.workingDir);
+    }
+  }
+  if (!files) {
+    const found = findComposeFiles(options.workingDir);
+    for (const warning of found.warnings ?? []) warn(warning);
+    files = found.files;
+  }
+  const first = files[0];
+  const projectDirectory = options.projectDirectory
+    ? path.resolve(options.workingDir, options.projectDirectory)
+    : first === undefined || first === '-'
+      ? options.workingDir
+      : path.dirname(first);
+  return { files, projectDirectory };
+}
+
+interface LoadContext {
+  readonly reader: FileReader;
+  readonly lookup: Lookup;
+  readonly interpolate: boolean;
+  readonly warn: (warning: LoadWarning) => void;
+}
+
+/** Parses, interpolates and resolves `extends` in each file, then merges them in order. */
+async function loadFiles(files: readonly string[], context: LoadContext): Promise<ParsedDocument> {
+  const cache = new Map<string, ParsedDocument>();
+  const loadOne = (file: string, text: string): ParsedDocument => {
+    const cached = cache.get(file);
+    if (cached) return cached;
+    const documents = parseComposeYaml(text, displayName(file)).map((document) => ({ ...document, file }));
+    const single = documents.length === 1 ? documents[0]! : mergeComposeFiles(documents);
+    const value = context.interpolate
+      ? interpolateTree(single.value, context.lookup, single.sourceMap, context.warn)
+      : single.value;
+    const result = { ...single, value };
+    cache.set(file, result);
+    return result;
+  };
+  const documents: ParsedDocument[] = [];
+  for (const file of files) {
+    const text = await context.reader.read(file);
+    // `extends: {file: ...}` reads other files synchronously: they are read ahead by the reader's cache.
+    const document = loadOne(file, text);
+    documents.push(resolveExtends(document, (other) => loadOne(other, context.reader.readSync(other))));
+  }
+  if (documents.length === 0) throw new BerthError('InvalidArgument', 'no compose file to load');
+  return documents.length === 1 ? documents[0]! : mergeComposeFiles(documents);
+}
+
+/** Shows files relative to the working directory, as users typed them. */
+function displayName(file: string): string {
+  if (file === '-') return '<stdin>';
+  const relative = path.relative(process.cwd(), file);
+  return relative.startsWith('..') ? file : relative;
+}
+
+class FileReader {
+  private readonly texts = new Map<string, string>();
+  constructor(private readonly readStdin?: () => Promise<string>) {}
+
+  async read(file: string): Promise<string> {
+    const known = this.texts.get(file);
+    if (known !== undefined) return known;
+    let text: string;
+    if (file === '-') {
+      if (!this.readStdin) throw new BerthError('InvalidArgument', 'reading a compose file from standard input is not possible here');
+      text = await this.readStdin();
+    } else {
+      try {
+        text = await readFile(file, 'utf8');
+      } catch (error) {
+        throw new BerthError('NotFound', `cannot read compose file ${file}`, { cause: error });
+      }
+    }
+    this.texts.set(file, text);
+    return text;
+  }
+
+  readSync(file: string): string {
+    const known = this.texts.get(file);
+    if (known !== undefined) return known;
+    // Files reached through `extends` are small; read them synchronously where the stage needs them.
+    try {
+      const text = readFileSync(file, 'utf8');
+      this.texts.set(file, text);
+      return text;
+    } catch (error) {
+      throw new BerthError('NotFound', `cannot read the file named by extends: ${file}`, { cause: error });
+    }
+  }
+}
+
