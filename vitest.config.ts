@@ -17,8 +17,6 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 120_000,
           hookTimeout: 180_000,
-          // Each file runs its own engine with its own root, socket and subnet pool.
-          fileParallelism: true,
         },
       },
     ],

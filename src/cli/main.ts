@@ -4,7 +4,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { registerCommands } from './commands/index.js';
 import { reportError, EXIT_INTERRUPTED, EXIT_USAGE } from './exit.js';
-import { VERSION } from './version.js';
+import { VERSION } from '../shared/version.js';
 
 export function buildProgram(): Command {
   const program = new Command('berth')
@@ -32,6 +32,8 @@ export function buildProgram(): Command {
         .choices(['auto', 'never', 'always'])
         .default('auto'),
     )
+    // Global options go before the command, so a command's own short flags (`logs -f`) stay its own.
+    .enablePositionalOptions()
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text) });

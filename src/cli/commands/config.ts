@@ -31,7 +31,11 @@ interface ConfigOptions {
   output?: string;
 }
 
-export async function run(raw: Record<string, unknown>, args: string[], globals: GlobalOptions): Promise<void> {
+export async function run(
+  raw: Record<string, unknown>,
+  args: string[],
+  globals: GlobalOptions,
+): Promise<void> {
   const options = raw as unknown as ConfigOptions;
   const selected = args;
 
@@ -63,13 +67,17 @@ export async function run(raw: Record<string, unknown>, args: string[], globals:
   if (options.networks) return emit(options, lines(Object.keys(project.networks)));
   if (options.profiles) return emit(options, lines(listProfiles(loaded.model)));
   if (options.images) {
-    return emit(options, lines(Object.entries(project.services).map(([name, s]) => s.image ?? `${project.name}-${name}`)));
+    return emit(
+      options,
+      lines(Object.entries(project.services).map(([name, s]) => s.image ?? `${project.name}-${name}`)),
+    );
   }
   if (options.environment) {
     return emit(options, lines([...loaded.environment].map(([key, value]) => `${key}=${value}`)));
   }
   if (options.hash !== undefined) {
-    const wanted = options.hash === '*' ? Object.keys(project.services) : options.hash.split(',').map((s) => s.trim());
+    const wanted =
+      options.hash === '*' ? Object.keys(project.services) : options.hash.split(',').map((s) => s.trim());
     const out: string[] = [];
     for (const name of wanted) {
       const service = project.services[name];
@@ -86,7 +94,9 @@ function onlyServices(project: Project, selected: readonly string[]): Project {
   for (const name of selected) {
     if (!project.services[name]) throw new BerthError('NotFound', `no such service: ${name}`);
   }
-  const services = Object.fromEntries(Object.entries(project.services).filter(([name]) => selected.includes(name)));
+  const services = Object.fromEntries(
+    Object.entries(project.services).filter(([name]) => selected.includes(name)),
+  );
   return { ...project, services };
 }
 

@@ -45,4 +45,26 @@ export function registerCommands(program: Command): void {
     .addOption(new Option('--format <format>', 'output format').choices(['pretty', 'json']).default('pretty'))
     .option('--short', 'print only the version number')
     .action(lazy(() => import('./version.js')));
+
+  const engine = program.command('engine').description("manage berth's embedded container engine");
+  engine
+    .command('run')
+    .description('run the engine in the foreground (logs to stderr; stops on SIGTERM or Ctrl-C)')
+    .action(lazy(() => import('./engine-run.js')));
+  engine
+    .command('status')
+    .description('show whether the engine is running (exit 1 when it is not)')
+    .addOption(new Option('--format <format>', 'output format').choices(['pretty', 'json']).default('pretty'))
+    .action(lazy(() => import('./engine.js').then((m) => ({ run: m.status }))));
+  engine
+    .command('stop')
+    .description('stop the background engine')
+    .option('-t, --timeout <seconds>', 'how long to wait before killing it', '15')
+    .action(lazy(() => import('./engine.js').then((m) => ({ run: m.stop }))));
+  engine
+    .command('logs')
+    .description("print the engine's log")
+    .option('-f, --follow', 'keep printing new lines')
+    .option('-n, --tail <lines>', 'only the last lines ("all" for everything)', 'all')
+    .action(lazy(() => import('./engine.js').then((m) => ({ run: m.logs }))));
 }

@@ -1,4 +1,4 @@
-import { VERSION } from '../version.js';
+import { VERSION } from '../../shared/version.js';
 
 export async function run(options: Record<string, unknown>): Promise<void> {
   if (options.short) {

@@ -61,17 +61,25 @@ export async function loadProject(options: LoadOptions): Promise<LoadedProject> 
   const warnings: LoadWarning[] = [];
   const warn = (warning: LoadWarning) => warnings.push(warning);
 
-  const fileSet = await locateFiles(options, warn);
+  const located = locateFiles(options, warn);
+  const fileSet = located.fileSet;
+  // Docker Compose reads .env twice: from the working directory (it may set COMPOSE_FILE), then from the
+  // project directory once the files are known, the first pass's values underneath.
   const { environment } = resolveProjectEnvironment({
     projectDirectory: fileSet.projectDirectory,
+    workingDirectory: options.workingDir,
     envFiles: options.envFiles ? [...options.envFiles] : undefined,
     osEnv: options.osEnv,
+    inherited: located.early,
+    warn,
   });
   const lookup: Lookup = (name) => environment.get(name);
   const settings = composeSettings(environment);
 
   const reader = new FileReader(options.readStdin);
-  const merged = await loadFiles(fileSet.files, { reader, lookup, interpolate: options.interpolate !== false, warn });
+  const interpolate = options.interpolate !== false;
+  const workingDir = options.workingDir;
+  const merged = await loadFiles(fileSet.files, { reader, lookup, interpolate, warn, workingDir });
 
   const withIncludes = await resolveIncludes(merged, {
     projectDirectory: fileSet.projectDirectory,
@@ -84,8 +92,9 @@ export async function loadProject(options: LoadOptions): Promise<LoadedProject> 
       return loadFiles(entry.paths, {
         reader,
         lookup: (name) => included.environment.get(name),
-        interpolate: options.interpolate !== false,
+        interpolate,
         warn,
+        workingDir,
       });
     },
   });
@@ -104,8 +113,9 @@ export async function loadProject(options: LoadOptions): Promise<LoadedProject> 
   validateSchema(stripped, sourceMap);
 
   const explicitServices = options.services ? [...options.services] : [];
-  const profiles = options.profiles && options.profiles.length > 0 ? [...options.profiles] : (settings.profiles ?? []);
-  const active = applyProfiles(stripped, profiles, explicitServices);
+  const profiles =
+    options.profiles && options.profiles.length > 0 ? [...options.profiles] : (settings.profiles ?? []);
+  const active = applyProfiles(stripped, profiles, explicitServices, sourceMap);
 
   if (options.consistency !== false) {
     for (const warning of checkConsistency(active, sourceMap)) warn(warning);
@@ -130,24 +140,29 @@ export async function loadProject(options: LoadOptions): Promise<LoadedProject> 
   return { project, model: active, sourceMap, environment, warnings };
 }
 
-async function locateFiles(options: LoadOptions, warn: (w: LoadWarning) => void): Promise<FileSet> {
+function locateFiles(
+  options: LoadOptions,
+  warn: (w: LoadWarning) => void,
+): { fileSet: FileSet; early: ReadonlyMap<string, string> } {
+  const early = resolveProjectEnvironment({
+    projectDirectory: options.projectDirectory
+      ? path.resolve(options.workingDir, options.projectDirectory)
+      : options.workingDir,
+    workingDirectory: options.workingDir,
+    envFiles: options.envFiles ? [...options.envFiles] : undefined,
+    osEnv: options.osEnv,
+  }).environment;
   let files: string[] | undefined;
   if (options.configFiles && options.configFiles.length > 0) {
     files = resolveConfigFileArgs([...options.configFiles], options.workingDir);
   } else {
     // COMPOSE_FILE may come from the OS environment or from the working directory's .env.
-    const early = resolveProjectEnvironment({
-      projectDirectory: options.projectDirectory ?? options.workingDir,
-      osEnv: options.osEnv,
-    });
-    const fromEnv = composeSettings(early.environment).files;
-    if (fromEnv && fromEnv.length > 0) {
-      files = resolveConfigFileArgs(fromEnv, options.projectDirectory ?? options.workingDir);
-    }
+    const fromEnv = composeSettings(early).files;
+    if (fromEnv && fromEnv.length > 0) files = resolveConfigFileArgs(fromEnv, options.workingDir);
   }
   if (!files) {
     const found = findComposeFiles(options.workingDir);
-    for (const warning of found.warnings ?? []) warn(warning);
+    for (const warning of found.warnings) warn(warning);
     files = found.files;
   }
   const first = files[0];
@@ -156,7 +171,7 @@ async function locateFiles(options: LoadOptions, warn: (w: LoadWarning) => void)
     : first === undefined || first === '-'
       ? options.workingDir
       : path.dirname(first);
-  return { files, projectDirectory };
+  return { fileSet: { files, projectDirectory }, early };
 }
 
 interface LoadContext {
@@ -164,6 +179,8 @@ interface LoadContext {
   readonly lookup: Lookup;
   readonly interpolate: boolean;
   readonly warn: (warning: LoadWarning) => void;
+  /** Positions show files relative to this directory, as users typed them. */
+  readonly workingDir: string;
 }
 
 /** Parses, interpolates and resolves `extends` in each file, then merges them in order. */
@@ -172,7 +189,10 @@ async function loadFiles(files: readonly string[], context: LoadContext): Promis
   const loadOne = (file: string, text: string): ParsedDocument => {
     const cached = cache.get(file);
     if (cached) return cached;
-    const documents = parseComposeYaml(text, displayName(file)).map((document) => ({ ...document, file }));
+    const documents = parseComposeYaml(text, displayName(file, context.workingDir)).map((document) => ({
+      ...document,
+      file,
+    }));
     const single = documents.length === 1 ? documents[0]! : mergeComposeFiles(documents);
     const value = context.interpolate
       ? interpolateTree(single.value, context.lookup, single.sourceMap, context.warn)
@@ -193,9 +213,9 @@ async function loadFiles(files: readonly string[], context: LoadContext): Promis
 }
 
 /** Shows files relative to the working directory, as users typed them. */
-function displayName(file: string): string {
+function displayName(file: string, workingDir: string): string {
   if (file === '-') return '<stdin>';
-  const relative = path.relative(process.cwd(), file);
+  const relative = path.relative(workingDir, file);
   return relative.startsWith('..') ? file : relative;
 }
 
@@ -208,7 +228,11 @@ class FileReader {
     if (known !== undefined) return known;
     let text: string;
     if (file === '-') {
-      if (!this.readStdin) throw new BerthError('InvalidArgument', 'reading a compose file from standard input is not possible here');
+      if (!this.readStdin)
+        throw new BerthError(
+          'InvalidArgument',
+          'reading a compose file from standard input is not possible here',
+        );
       text = await this.readStdin();
     } else {
       try {
@@ -234,4 +258,3 @@ class FileReader {
     }
   }
 }
-

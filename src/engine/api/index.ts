@@ -1,0 +1,11 @@
+// The engine's wire contract, shared by the server, the client and compose: DTOs, versions, errors, framing.
+
+export * from './containers.js';
+export * from './errors.js';
+export * from './events.js';
+export * from './exec.js';
+export * from './filters.js';
+export * from './images.js';
+export * from './stdcopy.js';
+export * from './system.js';
+export * from './version.js';

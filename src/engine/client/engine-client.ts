@@ -1,0 +1,286 @@
+// EngineClient: the typed client of the engine API over its unix socket (or any Docker-compatible socket).
+// Responses with an error status become BerthErrors with the code of the status, so callers test
+// `isBerthError(e, 'NotFound')` without knowing HTTP. Invariant: every request goes to the same socket through
+// one keep-alive agent; after negotiate(), every path carries the negotiated /vX.Y prefix.
+
+import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import type { Duplex, Readable } from 'node:stream';
+import { BerthError } from '../../shared/errors.js';
+import { errorFromResponse } from '../api/errors.js';
+import type { EventMessage } from '../api/events.js';
+import { encodeFilters } from '../api/filters.js';
+import type { SystemInfo, VersionResponse } from '../api/system.js';
+import { API_VERSION, compareApiVersions, MIN_API_VERSION } from '../api/version.js';
+
+export type QueryValue = string | number | boolean | undefined;
+
+export interface EngineRequest {
+  method?: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
+  /** Path without version prefix: `/containers/json`. */
+  path: string;
+  query?: Record<string, QueryValue>;
+  /** A value sent as JSON, raw bytes, or a stream (a tar). */
+  body?: unknown;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+  /** Leave out the /vX.Y prefix (only /_ping, which clients call before they know the version). */
+  unversioned?: boolean;
+}
+
+export interface EngineResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+export interface PingResult {
+  apiVersion: string;
+  osType: string;
+  builderVersion: string;
+  experimental: boolean;
+}
+
+export interface EventsOptions {
+  filters?: Record<string, readonly string[]>;
+  /** Unix seconds (fractional allowed), RFC 3339, or a duration back from now ("10m"). */
+  since?: string;
+  until?: string;
+  signal?: AbortSignal;
+}
+
+export interface EngineClientOptions {
+  socket: string;
+  /** Fixed API version; when absent, paths are unversioned until negotiate() is called. */
+  apiVersion?: string;
+}
+
+export class EngineClient {
+  readonly socket: string;
+  private negotiated: string | undefined;
+  private readonly agent = new http.Agent({ keepAlive: true });
+
+  constructor(options: EngineClientOptions) {
+    this.socket = options.socket;
+    this.negotiated = options.apiVersion;
+  }
+
+  /** The API version in use (undefined: unversioned paths, the server's default). */
+  get apiVersion(): string | undefined {
+    return this.negotiated;
+  }
+
+  /** Sends a request and buffers the answer; throws a BerthError for a status >= 400. */
+  async request(request: EngineRequest): Promise<EngineResponse> {
+    const response = await this.open(request);
+    const body = await readAll(response);
+    return { status: response.statusCode ?? 0, headers: response.headers, body };
+  }
+
+  /** Sends a request and parses its JSON answer (undefined for an empty body, e.g. 204). */
+  async requestJson<T>(request: EngineRequest): Promise<T> {
+    const response = await this.request(request);
+    if (response.body.length === 0) return undefined as T;
+    return JSON.parse(response.body.toString('utf8')) as T;
+  }
+
+  /** Sends a request and returns the response as a stream (logs, progress, events), after checking its status. */
+  async stream(request: EngineRequest): Promise<IncomingMessage> {
+    return this.open(request);
+  }
+
+  /**
+   * Opens a hijacked connection (attach, exec start): sends `Upgrade: tcp` and resolves with the raw socket once
+   * the engine answers 101. Write stdin to it, call `end()` for stdin EOF, and read output until it closes.
+   */
+  hijack(request: EngineRequest): Promise<{ socket: Duplex; headers: IncomingHttpHeaders }> {
+    return new Promise((resolve, reject) => {
+      const { body, headers } = encodeBody(request.body);
+      const req = http.request({
+        socketPath: this.socket,
+        method: request.method ?? 'POST',
+        path: this.pathOf(request),
+        headers: { ...headers, ...request.headers, Connection: 'Upgrade', Upgrade: 'tcp' },
+        signal: request.signal,
+      });
+      req.once('upgrade', (response, socket, head) => {
+        if (head.length > 0) socket.unshift(head);
+        resolve({ socket, headers: response.headers });
+      });
+      req.once('response', (response) => {
+        void readAll(response).then(
+          (data) => reject(errorFromResponse(response.statusCode ?? 0, data.toString('utf8'))),
+          reject,
+        );
+      });
+      req.once('error', (error) => reject(this.connectionError(error)));
+      sendBody(req, body);
+    });
+  }
+
+  /** GET /_ping with the headers clients negotiate from. */
+  async ping(signal?: AbortSignal): Promise<PingResult> {
+    const response = await this.request({ path: '/_ping', signal, unversioned: true });
+    return {
+      apiVersion: headerText(response.headers['api-version']) || API_VERSION,
+      osType: headerText(response.headers.ostype),
+      builderVersion: headerText(response.headers['builder-version']),
+      experimental: headerText(response.headers['docker-experimental']) === 'true',
+    };
+  }
+
+  /** Pings and settles on min(server, ours) as the version of every later request, as Docker's Go client does. */
+  async negotiate(signal?: AbortSignal): Promise<string> {
+    const { apiVersion } = await this.ping(signal);
+    if (compareApiVersions(apiVersion, MIN_API_VERSION) < 0) {
+      throw new BerthError(
+        'Unavailable',
+        `the engine speaks API ${apiVersion}; berth needs at least ${MIN_API_VERSION}`,
+      );
+    }
+    this.negotiated = compareApiVersions(apiVersion, API_VERSION) < 0 ? apiVersion : API_VERSION;
+    return this.negotiated;
+  }
+
+  version(signal?: AbortSignal): Promise<VersionResponse> {
+    return this.requestJson<VersionResponse>({ path: '/version', signal });
+  }
+
+  info(signal?: AbortSignal): Promise<SystemInfo> {
+    return this.requestJson<SystemInfo>({ path: '/info', signal });
+  }
+
+  /** GET /events as an async iterable; it ends at `until`, when the engine ends the stream, or on abort. */
+  async *events(options: EventsOptions = {}): AsyncGenerator<EventMessage> {
+    const response = await this.open({
+      path: '/events',
+      query: {
+        filters: options.filters === undefined ? undefined : encodeFilters(options.filters),
+        since: options.since,
+        until: options.until,
+      },
+      signal: options.signal,
+    });
+    try {
+      for await (const line of jsonLines(response)) yield JSON.parse(line) as EventMessage;
+    } catch (error) {
+      if (options.signal?.aborted) return;
+      throw error;
+    } finally {
+      response.destroy();
+    }
+  }
+
+  /** Drops idle keep-alive connections (the process can exit without it; tests call it to leave nothing open). */
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private pathOf(request: EngineRequest): string {
+    const search = new URLSearchParams();
+    for (const [key, value] of Object.entries(request.query ?? {})) {
+      if (value !== undefined)
+        search.set(key, typeof value === 'boolean' ? (value ? '1' : '0') : String(value));
+    }
+    const query = search.size > 0 ? `?${search.toString()}` : '';
+    const prefix = this.negotiated !== undefined && !request.unversioned ? `/v${this.negotiated}` : '';
+    return `${prefix}${request.path}${query}`;
+  }
+
+  private open(request: EngineRequest): Promise<IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      const { body, headers } = encodeBody(request.body);
+      const req = http.request(
+        {
+          socketPath: this.socket,
+          agent: this.agent,
+          method: request.method ?? 'GET',
+          path: this.pathOf(request),
+          headers: { ...headers, ...request.headers },
+          signal: request.signal,
+        },
+        (response) => {
+          const status = response.statusCode ?? 0;
+          if (status < 400) {
+            resolve(response);
+            return;
+          }
+          void readAll(response).then(
+            (data) => reject(errorFromResponse(status, data.toString('utf8'))),
+            reject,
+          );
+        },
+      );
+      req.once('error', (error) => reject(this.connectionError(error)));
+      sendBody(req, body);
+    });
+  }
+
+  private connectionError(error: Error): Error {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (error.name === 'AbortError')
+      return new BerthError('Cancelled', 'request cancelled', { cause: error });
+    if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES') {
+      return new BerthError('Unavailable', `cannot connect to the engine at ${this.socket}`, {
+        cause: error,
+        hint:
+          code === 'EACCES'
+            ? 'the socket is root-only: run as root'
+            : 'is it running? try `berth engine status`',
+      });
+    }
+    return new BerthError('Unavailable', `connection to the engine failed: ${error.message}`, {
+      cause: error,
+    });
+  }
+}
+
+function encodeBody(body: unknown): { body: Buffer | Readable | undefined; headers: Record<string, string> } {
+  if (body === undefined) return { body: undefined, headers: {} };
+  if (Buffer.isBuffer(body)) {
+    return {
+      body,
+      headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(body.length) },
+    };
+  }
+  if (isReadable(body)) return { body, headers: { 'Content-Type': 'application/x-tar' } };
+  const json = Buffer.from(JSON.stringify(body));
+  return {
+    body: json,
+    headers: { 'Content-Type': 'application/json', 'Content-Length': String(json.length) },
+  };
+}
+
+function sendBody(req: http.ClientRequest, body: Buffer | Readable | undefined): void {
+  if (body === undefined) req.end();
+  else if (Buffer.isBuffer(body)) req.end(body);
+  else body.pipe(req);
+}
+
+function isReadable(value: unknown): value is Readable {
+  return typeof value === 'object' && value !== null && typeof (value as Readable).pipe === 'function';
+}
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** Splits a byte stream into non-empty lines. */
+export async function* jsonLines(stream: Readable): AsyncGenerator<string> {
+  let pending = '';
+  for await (const chunk of stream) {
+    pending += (chunk as Buffer).toString('utf8');
+    let newline: number;
+    while ((newline = pending.indexOf('\n')) !== -1) {
+      const line = pending.slice(0, newline).trim();
+      pending = pending.slice(newline + 1);
+      if (line !== '') yield line;
+    }
+  }
+  if (pending.trim() !== '') yield pending.trim();
+}
+
+function headerText(value: string | string[] | undefined): string {
+  return Array.isArray(value) ? (value[0] ?? '') : (value ?? '');
+}

@@ -1,0 +1,64 @@
+// Layer and archive compression, told by magic bytes rather than by media type or file name (docker-archive
+// layers carry no media type, and registries mislabel). Invariant: the returned stream yields the exact
+// uncompressed bytes, so hashing it gives the layer's diffID.
+
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { BerthError } from '../../shared/errors.js';
+
+export type Compression = 'none' | 'gzip' | 'zstd' | 'bzip2' | 'xz';
+
+export function detectCompression(head: Uint8Array): Compression {
+  const at = (i: number) => head[i];
+  if (at(0) === 0x1f && at(1) === 0x8b) return 'gzip';
+  if (at(0) === 0x28 && at(1) === 0xb5 && at(2) === 0x2f && at(3) === 0xfd) return 'zstd';
+  if (at(0) === 0x42 && at(1) === 0x5a && at(2) === 0x68) return 'bzip2';
+  if (at(0) === 0xfd && at(1) === 0x37 && at(2) === 0x7a && at(3) === 0x58 && at(4) === 0x5a) return 'xz';
+  return 'none';
+}
+
+/** The uncompressed bytes of `source` (gzip or plain); other compressions are FailedPrecondition. */
+export async function openDecompressed(
+  source: Readable | AsyncIterable<Uint8Array>,
+  what = 'layer',
+): Promise<{ compression: Compression; stream: Readable }> {
+  const iterator = source[Symbol.asyncIterator]();
+  const chunks: Buffer[] = [];
+  let length = 0;
+  let done = false;
+  while (length < 6) {
+    const next = await iterator.next();
+    if (next.done === true) {
+      done = true;
+      break;
+    }
+    const chunk = Buffer.from(next.value as Uint8Array);
+    chunks.push(chunk);
+    length += chunk.length;
+  }
+  const head = Buffer.concat(chunks);
+  const compression = detectCompression(head);
+  if (compression !== 'none' && compression !== 'gzip') {
+    if (typeof (iterator as { return?: unknown }).return === 'function') await iterator.return?.();
+    throw new BerthError(
+      'FailedPrecondition',
+      `${what} is ${compression}-compressed, which berth does not read yet`,
+    );
+  }
+  const whole = Readable.from(
+    (async function* () {
+      if (head.length > 0) yield head;
+      if (done) return;
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done === true) return;
+        yield next.value as Uint8Array;
+      }
+    })(),
+    { objectMode: false },
+  );
+  if (compression === 'none') return { compression, stream: whole };
+  const gunzip = createGunzip();
+  whole.on('error', (error) => gunzip.destroy(error));
+  return { compression, stream: whole.pipe(gunzip) };
+}

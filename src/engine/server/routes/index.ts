@@ -1,0 +1,7 @@
+// Every route module the engine serves, in registration order. A new resource is one file beside this one
+// and one entry here.
+
+import type { RouteModule } from '../services.js';
+import { systemRoutes } from './system.js';
+
+export const routeModules: readonly RouteModule[] = [systemRoutes];

@@ -1,0 +1,39 @@
+// What route modules are given: the engine's config, its event bus, its logger, and hooks the subsystems fill
+// in as they are assembled. A route module registers its routes against these and nothing else, so adding a
+// resource is one new file under routes/ plus one line in routes/index.ts.
+
+import type { EngineConfig } from '../config.js';
+import type { EventBus } from '../events/bus.js';
+import type { Logger } from './logger.js';
+import type { Router } from './router.js';
+
+export interface InventoryCounts {
+  containers: { total: number; running: number; paused: number; stopped: number };
+  images: number;
+}
+
+export interface EngineServices {
+  readonly config: EngineConfig;
+  readonly events: EventBus;
+  readonly log: Logger;
+  /** berth's version, reported as the engine version. */
+  readonly version: string;
+  /** A stable id of this engine's state root (reported as /info ID). */
+  readonly engineId: string;
+  readonly startedAt: Date;
+  /** Aborted when the engine begins to shut down: long-lived streams end themselves on it. */
+  readonly shutdown: AbortSignal;
+  /** Counts for /info; the container and image subsystems provide the real ones. */
+  inventory(): Promise<InventoryCounts>;
+}
+
+/** A file of routes for one resource (system, containers, images, exec, ...). */
+export interface RouteModule {
+  readonly name: string;
+  register(router: Router, services: EngineServices): void;
+}
+
+export const EMPTY_INVENTORY: InventoryCounts = {
+  containers: { total: 0, running: 0, paused: 0, stopped: 0 },
+  images: 0,
+};
