@@ -2,6 +2,8 @@
 // in as they are assembled. A route module registers its routes against these and nothing else, so adding a
 // resource is one new file under routes/ plus one line in routes/index.ts.
 
+import type { ImageStore } from '../image/image-store.js';
+import type { OverlaySnapshotter } from '../snapshot/overlay.js';
 import type { EngineConfig } from '../config.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from './logger.js';
@@ -23,6 +25,10 @@ export interface EngineServices {
   readonly startedAt: Date;
   /** Aborted when the engine begins to shut down: long-lived streams end themselves on it. */
   readonly shutdown: AbortSignal;
+  /** Images, their blobs and unpacked layers. */
+  readonly images: ImageStore;
+  /** Overlay snapshots: containers' root filesystems. */
+  readonly snapshots: OverlaySnapshotter;
   /** Counts for /info; the container and image subsystems provide the real ones. */
   inventory(): Promise<InventoryCounts>;
 }

@@ -12,6 +12,8 @@ import path from 'node:path';
 import { BerthError } from '../../shared/errors.js';
 import type { EngineConfig } from '../config.js';
 import { EventBus } from '../events/bus.js';
+import { ImageStore } from '../image/image-store.js';
+import { OverlaySnapshotter } from '../snapshot/overlay.js';
 import { writeFileAtomic } from '../store/atomic-json.js';
 import { acquireRootLock, type RootLock } from '../store/root-lock.js';
 import { createDispatcher } from './dispatch.js';
@@ -86,6 +88,8 @@ export async function startEngine(
       engineId: await readOrCreateEngineId(config.root),
       startedAt: new Date(),
       shutdown: shutdown.signal,
+      images: new ImageStore(config.root),
+      snapshots: new OverlaySnapshotter(config.root),
       inventory: options.inventory ?? (async () => EMPTY_INVENTORY),
     };
     const router = new Router();
