@@ -1,73 +1,23 @@
-// berth's entry point: parse the command line, load the one command that runs, map errors to exit
-// codes (usage 2, failure 1, Ctrl-C 130). Command modules are imported lazily so start-up stays small.
+// berth's entry point. It stays tiny: the parser and the command table load only when needed, so
+// `berth --version` answers at once. Errors map to exit codes in cli/exit.ts (usage 2, failure 1, Ctrl-C 130).
 
-import { Command, CommanderError, Option } from 'commander';
-import { registerCommands } from './commands/index.js';
-import { reportError, EXIT_INTERRUPTED, EXIT_USAGE } from './exit.js';
+import { reportError, EXIT_INTERRUPTED } from './exit.js';
 import { VERSION } from '../shared/version.js';
-
-export function buildProgram(): Command {
-  const program = new Command('berth')
-    .description('Compose-first container stacks on an embedded engine')
-    .version(VERSION, '-v, --version', 'print the version and exit')
-    .addOption(new Option('-f, --file <path>', 'compose configuration file (repeatable)').argParser(collect))
-    .addOption(new Option('-p, --project-name <name>', 'project name'))
-    .addOption(
-      new Option(
-        '--project-directory <path>',
-        "working directory of the project (default: the first file's)",
-      ),
-    )
-    .addOption(new Option('--profile <name>', 'enable a profile (repeatable)').argParser(collect))
-    .addOption(
-      new Option('--env-file <path>', 'an alternative environment file (repeatable)').argParser(collect),
-    )
-    .addOption(
-      new Option('--progress <mode>', 'how progress is shown')
-        .choices(['auto', 'tty', 'plain', 'json', 'quiet'])
-        .default('auto'),
-    )
-    .addOption(
-      new Option('--ansi <when>', 'control characters in output')
-        .choices(['auto', 'never', 'always'])
-        .default('auto'),
-    )
-    // Global options go before the command, so a command's own short flags (`logs -f`) stay its own.
-    .enablePositionalOptions()
-    .showHelpAfterError('(run with --help for usage)')
-    .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(text) });
-  registerCommands(program);
-  return program;
-}
-
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
-}
-
-async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
-  try {
-    await program.parseAsync(argv as string[]);
-    return process.exitCode === undefined ? 0 : Number(process.exitCode);
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      if (
-        error.code === 'commander.helpDisplayed' ||
-        error.code === 'commander.version' ||
-        error.code === 'commander.help'
-      )
-        return 0;
-      return EXIT_USAGE;
-    }
-    return reportError(error);
-  }
-}
 
 process.once('SIGINT', () => {
   // A command that handles Ctrl-C itself removes this listener; otherwise leave at once, as a shell would.
   process.exit(EXIT_INTERRUPTED);
 });
+
+async function main(argv: readonly string[]): Promise<number> {
+  const args = argv.slice(2);
+  if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  const { runCli } = await import('./program.js');
+  return runCli(argv);
+}
 
 main(process.argv).then(
   (code) => {
