@@ -10,7 +10,7 @@ function timeRuns(args, cwd, runs) {
   const samples = [];
   for (let i = 0; i < runs + 2; i++) {
     const start = process.hrtime.bigint();
-    const result = spawnSync(process.execPath, [berth, ...args], { cwd, stdio: 'ignore' });
+    const result = spawnSync(process.execPath, ['--', berth, ...args], { cwd, stdio: 'ignore' });
     const elapsed = Number(process.hrtime.bigint() - start) / 1e6;
     if (result.status !== 0) throw new Error(`berth ${args.join(' ')} exited ${result.status}`);
     if (i >= 2) samples.push(elapsed); // the first runs warm the page cache

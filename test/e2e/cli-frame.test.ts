@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const berth = path.resolve('bin/berth.js');
 const run = (args: string[], cwd?: string) =>
-  execa('node', [berth, ...args], { reject: false, cwd, env: { NO_COLOR: '1' } });
+  execa(berth, args, { reject: false, cwd, env: { NO_COLOR: '1' } });
 
 let dir: string;
 beforeAll(async () => {
@@ -77,7 +77,7 @@ describe('berth CLI frame', () => {
 
   it('exits 130 on Ctrl-C', async () => {
     // `config` reading a compose file from stdin waits forever: interrupt it.
-    const child = execa('node', [berth, '-f', '-', 'config'], { reject: false, cwd: dir });
+    const child = execa(berth, ['-f', '-', 'config'], { reject: false, cwd: dir });
     await new Promise((resolve) => setTimeout(resolve, 300));
     child.kill('SIGINT');
     const result = await child;

@@ -3,178 +3,24 @@
 // one is reported, with the value's file:line:col, so a user sees one precise message rather than
 // ajv's list. Invariant: validateSchema never changes the model; it only throws.
 
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-// A JSON module import: type-checked by tsc (NodeNext), loaded by vitest and inlined by esbuild.
-import schema from '../../../schemas/compose.schema.json' with { type: 'json' };
-import { parseBytes, parseDuration } from '../model/units.js';
+import type { ErrorObject } from 'ajv';
+import { formatMessage } from './schema-formats.js';
+import { schemaValidator } from './schema-validator.js';
 import type { RawMap } from './raw.js';
 import { ComposeError, type Path, type PathElement, type SourceMap } from './source-map.js';
 
-/** A published port in short syntax, `[[HOST_IP:][HOST_PORT[-RANGE]]:]CONTAINER_PORT[-RANGE][/PROTOCOL]`. */
-export interface PortSpec {
-  /** `''` when no host IP was given (every interface). IPv6 addresses without brackets. */
-  readonly hostIp: string;
-  /** Absent when Docker picks a random host port. */
-  readonly published?: PortRange;
-  readonly target: PortRange;
-  readonly protocol: string;
-}
-
-export interface PortRange {
-  readonly start: number;
-  readonly end: number;
-}
-
-const PROTOCOLS = new Set(['tcp', 'udp', 'sctp']);
-
-/** A port or `start-end` range of ports in 1..65535, or undefined. */
-export function parsePortRange(text: string): PortRange | undefined {
-  const match = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(text);
-  if (!match) return undefined;
-  const start = Number(match[1]);
-  const end = match[2] === undefined ? start : Number(match[2]);
-  if (start < 1 || end > 65535 || end < start) return undefined;
-  return { start, end };
-}
-
-function isHostIp(text: string): boolean {
-  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(text)) return text.split('.').every((part) => Number(part) <= 255);
-  return text.includes(':') && /^[0-9a-fA-F:.]+$/.test(text);
-}
-
-/** Parses the short port syntax; undefined when it is not valid. */
-export function parsePortSpec(text: string): PortSpec | undefined {
-  let rest = text;
-  let protocol = 'tcp';
-  const slash = rest.lastIndexOf('/');
-  if (slash >= 0) {
-    protocol = rest.slice(slash + 1);
-    rest = rest.slice(0, slash);
-    if (!PROTOCOLS.has(protocol)) return undefined;
-  }
-  let hostIp = '';
-  let parts: string[];
-  if (rest.startsWith('[')) {
-    const close = rest.indexOf(']:');
-    if (close < 0) return undefined;
-    hostIp = rest.slice(1, close);
-    parts = rest.slice(close + 2).split(':');
-    if (parts.length !== 2 || !isHostIp(hostIp)) return undefined;
-  } else {
-    const all = rest.split(':');
-    if (all.length > 2) {
-      // Everything before the last two fields is the host IP (an unbracketed IPv6 address has colons).
-      hostIp = all.slice(0, -2).join(':');
-      if (!isHostIp(hostIp)) return undefined;
-      parts = all.slice(-2);
-    } else {
-      parts = all;
-    }
-  }
-  const containerText = parts[parts.length - 1] ?? '';
-  const target = parsePortRange(containerText);
-  if (!target) return undefined;
-  if (parts.length === 1) return { hostIp, target, protocol };
-  const hostText = parts[0] ?? '';
-  if (hostText === '') {
-    // `IP::PORT` asks for a random host port; a bare `:PORT` is not a port.
-    return hostIp === '' ? undefined : { hostIp, target, protocol };
-  }
-  const published = parsePortRange(hostText);
-  if (!published) return undefined;
-  const targetLength = target.end - target.start;
-  if (targetLength > 0 && published.end - published.start !== targetLength) return undefined;
-  return { hostIp, published, target, protocol };
-}
-
-/** Values left as `${VAR}` (interpolation turned off) pass the formats: they cannot be judged yet. */
-function uninterpolated(text: string): boolean {
-  return /\$(\{|[A-Za-z_])/.test(text);
-}
-
-interface FormatRule {
-  readonly check: (text: string) => boolean;
-  /** The message after the quoted value: `"80:80:80" is not a valid port (...)`. */
-  readonly describe: string;
-}
-
-const BOOLEAN_WORDS = /^(true|false|yes|no|y|n|on|off|1|0|t|f)$/i;
-
-/** Berth's string formats used by the schema, each with the message shown when a value fails it. */
-export const FORMATS: Readonly<Record<string, FormatRule>> = {
-  'compose-boolean': {
-    check: (t) => BOOLEAN_WORDS.test(t),
-    describe: 'is not a boolean (expected true or false)',
-  },
-  'compose-integer': { check: (t) => /^[-+]?\d+$/.test(t.trim()), describe: 'is not an integer' },
-  'compose-number': {
-    check: (t) => /^[-+]?(\d+(\.\d*)?|\.\d+)$/.test(t.trim()),
-    describe: 'is not a number',
-  },
-  'compose-duration': {
-    check: (t) => parseDuration(t) !== undefined,
-    describe: 'is not a valid duration (expected e.g. 30s, 1m30s, 500ms)',
-  },
-  'compose-bytes': {
-    check: (t) => parseBytes(t) !== undefined,
-    describe: 'is not a valid size (expected e.g. 512m, 2g, 1024)',
-  },
-  'compose-port': {
-    check: (t) => parsePortSpec(t) !== undefined,
-    describe: 'is not a valid port (expected [HOST:]CONTAINER[/PROTOCOL])',
-  },
-  'compose-port-range': {
-    check: (t) => parsePortRange(t) !== undefined,
-    describe: 'is not a valid port or port range (expected e.g. 8080 or 8000-8010)',
-  },
-  'compose-expose': {
-    check: (t) => {
-      const match = /^([^/]+)(?:\/(\w+))?$/.exec(t);
-      return (
-        match !== null &&
-        parsePortRange(match[1] ?? '') !== undefined &&
-        (!match[2] || PROTOCOLS.has(match[2]))
-      );
-    },
-    describe: 'is not a valid port (expected PORT[-RANGE][/PROTOCOL])',
-  },
-};
-
-/** The message for a value that fails one of berth's formats: `"10x" is not a valid duration (...)`. */
-export function formatMessage(format: keyof typeof FORMATS, value: unknown): string {
-  return `${JSON.stringify(value)} ${FORMATS[format]?.describe ?? `does not match the format ${format}`}`;
-}
-
-let compiled: ValidateFunction | undefined;
-
-function validator(): ValidateFunction {
-  if (compiled) return compiled;
-  const ajv = new Ajv({
-    allErrors: true,
-    verbose: true,
-    strict: true,
-    // healthcheck.test is an open tuple: its first item is checked, the rest are any strings.
-    strictTuples: false,
-    allowUnionTypes: true,
-    logger: false,
-    // The validator runs once per command: skipping ajv's code optimiser halves compile time (~320 → ~190 ms).
-    code: { optimize: false },
-  });
-  for (const [name, rule] of Object.entries(FORMATS)) {
-    ajv.addFormat(name, {
-      type: 'string',
-      validate: (text: string) => uninterpolated(text) || rule.check(text),
-    });
-  }
-  // Berth's own annotation: the message to show when a pattern or enum on this node fails.
-  ajv.addKeyword({ keyword: 'message', schemaType: 'string' });
-  compiled = ajv.compile(schema);
-  return compiled;
-}
+export {
+  FORMATS,
+  formatMessage,
+  parsePortRange,
+  parsePortSpec,
+  type PortRange,
+  type PortSpec,
+} from './schema-formats.js';
 
 /** Throws a ComposeError for the most specific way the model breaks the Compose schema. */
 export function validateSchema(model: RawMap, sourceMap: SourceMap): void {
-  const validate = validator();
+  const validate = schemaValidator();
   if (validate(model)) return;
   const errors = (validate.errors ?? []).map((error) => describe(error, model, sourceMap));
   const best = mostSpecific(errors.filter((error): error is Described => error !== undefined));
