@@ -64,6 +64,24 @@ describe('resolveProjectEnvironment', () => {
     expect(result.files).toEqual(['/p/a.env', '/p/b.env']);
   });
 
+  it('names an env file relative to the working directory in syntax errors', () => {
+    const failure = (workingDirectory: string) => {
+      try {
+        resolveProjectEnvironment({
+          projectDirectory: '/p',
+          workingDirectory,
+          osEnv: {},
+          readFile: files({ '/p/.env': 'A=1\nBAD KEY=2\n' }),
+        });
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return undefined;
+    };
+    expect(failure('/p')).toBe('.env:2:1 variable name "BAD KEY" cannot contain a space');
+    expect(failure('/elsewhere')).toBe('/p/.env:2:1 variable name "BAD KEY" cannot contain a space');
+  });
+
   it('fails on a missing explicit env file, naming it', () => {
     const run = () =>
       resolveProjectEnvironment({

@@ -31,6 +31,8 @@ export interface ProjectEnvironmentInput {
   inherited?: ReadonlyMap<string, string> | undefined;
   readFile?: ReadTextFile | undefined;
   warn?: WarningSink | undefined;
+  /** Errors name env files relative to this directory (default: workingDirectory). */
+  displayDirectory?: string | undefined;
 }
 
 export interface ProjectEnvironment {
@@ -42,6 +44,7 @@ export interface ProjectEnvironment {
 export function resolveProjectEnvironment(input: ProjectEnvironmentInput): ProjectEnvironment {
   const readFile = input.readFile ?? readTextFile;
   const workingDirectory = input.workingDirectory ?? input.projectDirectory;
+  const shownFrom = input.displayDirectory ?? workingDirectory;
   const base = new Map<string, string>();
   for (const [key, value] of Object.entries(input.osEnv)) if (value !== undefined) base.set(key, value);
   for (const [key, value] of input.inherited ?? []) if (!base.has(key)) base.set(key, value);
@@ -56,14 +59,14 @@ export function resolveProjectEnvironment(input: ProjectEnvironmentInput): Proje
       const absolute = path.resolve(workingDirectory, file);
       const text = readFile(absolute);
       if (text === undefined) throw new BerthError('InvalidArgument', `couldn't find env file: ${absolute}`);
-      parseDotEnvInto(text, absolute, lookup, fileValues, input.warn);
+      parseDotEnvInto(text, displayName(absolute, shownFrom), lookup, fileValues, input.warn);
       files.push(absolute);
     }
   } else if (!settingIsTrue(input.osEnv, 'COMPOSE_DISABLE_ENV_FILE')) {
     const absolute = path.resolve(input.projectDirectory, '.env');
     const text = readDefaultEnvFile(readFile, absolute);
     if (text !== undefined) {
-      parseDotEnvInto(text, absolute, lookup, fileValues, input.warn);
+      parseDotEnvInto(text, displayName(absolute, shownFrom), lookup, fileValues, input.warn);
       files.push(absolute);
     }
   }
@@ -71,6 +74,12 @@ export function resolveProjectEnvironment(input: ProjectEnvironmentInput): Proje
   const environment = new Map(base);
   for (const [key, value] of fileValues) if (!environment.has(key)) environment.set(key, value);
   return { environment, files };
+}
+
+/** Env files are named in errors as compose files are: relative to the working directory when inside it. */
+function displayName(file: string, workingDirectory: string): string {
+  const relative = path.relative(workingDirectory, file);
+  return relative === '' || relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
 }
 
 /** `--env-file` flags, else COMPOSE_ENV_FILES (comma separated) from the OS environment. */

@@ -88,6 +88,7 @@ export async function loadProject(options: LoadOptions): Promise<LoadedProject> 
         projectDirectory: entry.projectDirectory,
         envFiles: entry.envFiles.length > 0 ? entry.envFiles : undefined,
         osEnv: Object.fromEntries(environment),
+        displayDirectory: options.workingDir,
       });
       return loadFiles(entry.paths, {
         reader,

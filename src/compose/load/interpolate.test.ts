@@ -118,25 +118,32 @@ describe('interpolateString', () => {
     expect(value('ok ${BAR?err}')).toBe('ok ');
   });
 
-  it('rejects invalid expressions', () => {
-    for (const template of [
-      '${',
-      '${}',
-      '${ }',
-      '${ foo}',
-      '${foo }',
-      '${foo!}',
-      '${VAR',
-      '${VAR:}',
-      '${VAR:x}',
-      '${1}',
+  it('rejects invalid expressions, saying where and why', () => {
+    const noName = '"${" must be followed by a variable name';
+    for (const [template, reason] of [
+      ['${', noName],
+      ['${}', noName],
+      ['${ }', noName],
+      ['${ foo}', noName],
+      ['${foo }', 'unexpected " " after "${foo"'],
+      ['${foo!}', 'unexpected "!" after "${foo"'],
+      ['${VAR', '"${VAR" is not closed by "}"'],
+      ['${VAR:}', 'unexpected ":" after "${VAR"'],
+      ['${VAR:x}', 'unexpected ":" after "${VAR"'],
+      ['${1}', noName],
     ]) {
-      const error = failure(template);
+      const error = failure(template!);
       expect(error.kind).toBe('invalid-format');
+      expect(error.offset).toBe(0);
       expect(error.message).toBe(
-        `invalid interpolation format ${JSON.stringify(template)}. You may need to escape any $ with another $ ($$).`,
+        `invalid interpolation format ${JSON.stringify(template)} at character 1: ${reason}. You may need to escape any $ with another $ ($$).`,
       );
     }
+    expect(failure('echo "${HOME"').message).toBe(
+      'invalid interpolation format "echo \\"${HOME\\"" at character 7: "${HOME" is not closed by "}". You may need to escape any $ with another $ ($$).',
+    );
+    // Inside a default, the position is still counted from the start of the whole value.
+    expect(failure('a ${UNSET:-b ${} c}').offset).toBe(13);
     // The argument of an operator must close on the same line.
     expect(failure('${UNSET:-a\n}').kind).toBe('invalid-format');
     expect(failure('${A/b/c}').kind).toBe('invalid-format');
@@ -230,7 +237,7 @@ describe('interpolateTree', () => {
     }
     expect(caught).toBeInstanceOf(ComposeError);
     expect((caught as ComposeError).message).toBe(
-      'compose.yaml:3:5 services.web.image: invalid interpolation format "nginx:${VAR". You may need to escape any $ with another $ ($$).',
+      'compose.yaml:3:5 services.web.image: invalid interpolation format "nginx:${VAR" at character 7: "${VAR" is not closed by "}". You may need to escape any $ with another $ ($$).',
     );
   });
 });

@@ -19,6 +19,8 @@ export class InterpolationError extends Error {
     message: string,
     readonly template: string,
     readonly variable?: string,
+    /** 0-based index in the template of the `$` that starts the bad expression. */
+    readonly offset?: number,
   ) {
     super(message);
     this.name = 'InterpolationError';
@@ -41,18 +43,26 @@ interface Braced {
   name: string;
   operator?: Operator;
   argument: string;
+  /** Index where the argument starts. */
+  argumentStart: number;
   /** Index just after the closing brace. */
   end: number;
+}
+
+/** Why `${...}` could not be read: shown to the user with where it starts. */
+interface BadBrace {
+  reason: string;
 }
 
 /** Replaces the variables of one string; `missing` lists the variables used bare but not set. */
 export function interpolateString(text: string, lookup: Lookup): { value: string; missing: string[] } {
   const missing: string[] = [];
-  const value = substitute(text, text, lookup, missing);
+  const value = substitute(text, text, 0, lookup, missing);
   return { value, missing };
 }
 
-function substitute(text: string, template: string, lookup: Lookup, missing: string[]): string {
+/** `base` is where `text` starts inside `template` (operator arguments are interpolated on their own). */
+function substitute(text: string, template: string, base: number, lookup: Lookup, missing: string[]): string {
   let out = '';
   let index = 0;
   while (index < text.length) {
@@ -72,8 +82,8 @@ function substitute(text: string, template: string, lookup: Lookup, missing: str
       index = dollar + 1 + name.length;
     } else if (next === '{') {
       const braced = readBraced(text, dollar);
-      if (!braced) throw invalidFormat(template);
-      out += applyOperator(braced, template, lookup, missing);
+      if ('reason' in braced) throw invalidFormat(template, base + dollar, braced.reason);
+      out += applyOperator(braced, template, base, lookup, missing);
       index = braced.end;
     } else {
       // A `$` not followed by a name, a brace or another `$` is kept as written.
@@ -93,13 +103,19 @@ function valueOf(name: string, lookup: Lookup, missing: string[]): string {
   return value;
 }
 
-function applyOperator(braced: Braced, template: string, lookup: Lookup, missing: string[]): string {
+function applyOperator(
+  braced: Braced,
+  template: string,
+  base: number,
+  lookup: Lookup,
+  missing: string[],
+): string {
   const { name, operator, argument } = braced;
   if (operator === undefined) return valueOf(name, lookup, missing);
   const value = lookup(name);
   const unset = value === undefined;
   const unsetOrEmpty = unset || value === '';
-  const nested = (): string => substitute(argument, template, lookup, missing);
+  const nested = (): string => substitute(argument, template, base + braced.argumentStart, lookup, missing);
   switch (operator) {
     case ':-':
       return unsetOrEmpty ? nested() : (value as string);
@@ -125,24 +141,33 @@ function readName(text: string, at: number): string {
   return match ? match[0] : '';
 }
 
-/** Reads `${...}` starting at `start` (the `$`); undefined when the syntax is invalid. */
-function readBraced(text: string, start: number): Braced | undefined {
+/** Reads `${...}` starting at `start` (the `$`), or says why the syntax is invalid. */
+function readBraced(text: string, start: number): Braced | BadBrace {
   const name = readName(text, start + 2);
-  if (name === '') return undefined;
+  if (name === '') return { reason: '"${" must be followed by a variable name' };
   const afterName = start + 2 + name.length;
-  if (text[afterName] === '}') return { name, argument: '', end: afterName + 1 };
+  if (text[afterName] === '}') return { name, argument: '', argumentStart: afterName, end: afterName + 1 };
   const operator = OPERATORS.find((candidate) => text.startsWith(candidate, afterName));
-  if (operator === undefined) return undefined;
+  const unclosed = { reason: `"\${${name}" is not closed by "}"` };
+  if (operator === undefined) {
+    // With no `}` left on the line, the brace was never closed; otherwise the name is followed by junk.
+    const lineEnd = text.indexOf('\n', afterName);
+    const rest = text.slice(afterName, lineEnd < 0 ? text.length : lineEnd);
+    if (!rest.includes('}')) return unclosed;
+    return { reason: `unexpected ${JSON.stringify(text[afterName])} after "\${${name}"` };
+  }
   const argumentStart = afterName + operator.length;
 
   // Docker Compose's pattern needs a `}` later on the same line; the last one bounds the expression,
   // and within that, the brace balancing the opening `{` closes it.
   const lineEnd = text.indexOf('\n', argumentStart);
   const lastBrace = text.lastIndexOf('}', (lineEnd < 0 ? text.length : lineEnd) - 1);
-  if (lastBrace < argumentStart) return undefined;
+  if (lastBrace < argumentStart) {
+    return lineEnd < 0 ? unclosed : { reason: `"\${${name}" is not closed by "}" on the same line` };
+  }
   const closing = closingBraceOffset(text.slice(start, lastBrace + 1));
   const end = closing < 0 ? lastBrace : start + closing;
-  return { name, operator, argument: text.slice(argumentStart, end), end: end + 1 };
+  return { name, operator, argument: text.slice(argumentStart, end), argumentStart, end: end + 1 };
 }
 
 /**
@@ -164,11 +189,15 @@ function closingBraceOffset(segment: string): number {
   return -1;
 }
 
-function invalidFormat(template: string): InterpolationError {
+/** Names the character where the bad expression starts (1-based), as a column within the value. */
+function invalidFormat(template: string, offset: number, reason: string): InterpolationError {
   return new InterpolationError(
     'invalid-format',
-    `invalid interpolation format ${JSON.stringify(template)}. You may need to escape any $ with another $ ($$).`,
+    `invalid interpolation format ${JSON.stringify(template)} at character ${offset + 1}: ${reason}. ` +
+      'You may need to escape any $ with another $ ($$).',
     template,
+    undefined,
+    offset,
   );
 }
 
@@ -258,7 +287,7 @@ function collectVariables(text: string, record: (use: VariableUse) => void): voi
       index = dollar + 1 + name.length;
     } else if (next === '{') {
       const braced = readBraced(text, dollar);
-      if (!braced) {
+      if ('reason' in braced) {
         index = dollar + 2;
         continue;
       }

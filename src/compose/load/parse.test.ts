@@ -198,7 +198,19 @@ describe('parseComposeYaml', () => {
     expect(error.message).toMatch(/^compose\.yaml:4:\d+ invalid YAML: /);
     expect(error.message).not.toMatch(/at line/);
     expect(errorOf('a: 1\n  b: 2\n').message).toBe(
-      'compose.yaml:1:4 invalid YAML: nested mappings are not allowed in compact mappings',
+      'compose.yaml:2:4 invalid YAML: mapping values are not allowed here (check the indentation of this line)',
+    );
+  });
+
+  it('points at the stray colon of an over-indented key, not at the value above it', () => {
+    expect(errorOf('services:\n  web:\n    image: nginx\n     ports:\n      - "80:80"\n').message).toBe(
+      'compose.yaml:4:11 invalid YAML: mapping values are not allowed here (check the indentation of this line)',
+    );
+  });
+
+  it('explains a value that contains ": " unquoted', () => {
+    expect(errorOf('services:\n  web:\n    image: nginx: latest\n').message).toBe(
+      'compose.yaml:3:12 invalid YAML: mapping values are not allowed here (quote a value that contains ": ")',
     );
   });
 

@@ -4,7 +4,17 @@
 // item has a position in the document's SourceMap (map entries point at their key).
 
 import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments } from 'yaml';
-import type { Document, Node as YamlNode, Pair, ParsedNode, Scalar, ScalarTag, Tags, YAMLMap } from 'yaml';
+import type {
+  Document,
+  Node as YamlNode,
+  Pair,
+  ParsedNode,
+  Scalar,
+  ScalarTag,
+  Tags,
+  YAMLError,
+  YAMLMap,
+} from 'yaml';
 import { Tagged } from './raw.js';
 import type { Raw, RawMap } from './raw.js';
 import { ComposeError, SourceMap } from './source-map.js';
@@ -49,10 +59,10 @@ export function parseComposeYaml(text: string, file: string): ParsedDocument[] {
 
   const out: ParsedDocument[] = [];
   for (const document of documents) {
-    const error = document.errors[0];
-    if (error) {
-      const at = error.linePos?.[0];
-      throw new ComposeError(readableYamlMessage(error.message), {
+    const syntax = describeYamlErrors(document.errors);
+    if (syntax) {
+      const at = syntax.at;
+      throw new ComposeError(syntax.message, {
         position: at ? { file, line: at.line, col: at.col } : { file, line: 1, col: 1 },
       });
     }
@@ -70,6 +80,36 @@ export function parseComposeYaml(text: string, file: string): ParsedDocument[] {
   }
   if (out.length === 0) throw new ComposeError('empty compose file', { position: { file, line: 1, col: 1 } });
   return out;
+}
+
+interface YamlSyntaxError {
+  readonly message: string;
+  readonly at: { line: number; col: number } | undefined;
+}
+
+/**
+ * The one syntax error to show. A `key:` indented deeper than its siblings makes yaml read the line
+ * above and it as one multi-line key (MULTILINE_IMPLICIT_KEY, ending at the stray colon) after a
+ * confusing BLOCK_AS_IMPLICIT_KEY at the previous value: point at the colon instead, as Go's yaml does
+ * ("mapping values are not allowed in this context"). A `key: a: b` line gives only the latter.
+ */
+function describeYamlErrors(errors: readonly YAMLError[]): YamlSyntaxError | undefined {
+  const multiline = errors.find((error) => error.code === 'MULTILINE_IMPLICIT_KEY');
+  if (multiline) {
+    return {
+      message: 'invalid YAML: mapping values are not allowed here (check the indentation of this line)',
+      at: multiline.linePos?.[1] ?? multiline.linePos?.[0],
+    };
+  }
+  const error = errors[0];
+  if (!error) return undefined;
+  if (error.code === 'BLOCK_AS_IMPLICIT_KEY') {
+    return {
+      message: 'invalid YAML: mapping values are not allowed here (quote a value that contains ": ")',
+      at: error.linePos?.[0],
+    };
+  }
+  return { message: readableYamlMessage(error.message), at: error.linePos?.[0] };
 }
 
 /** yaml appends "at line L, column C:" and a code excerpt; our prefix already says where. */

@@ -94,7 +94,7 @@ describe('checkConsistency reports', () => {
 
   test('network_mode of an undefined service', () => {
     expect(errorOf('services:\n  web:\n    image: x\n    network_mode: "service:vpn"\n')).toBe(
-      `compose.yaml:4:5 service "vpn" not found for network_mode 'service:vpn'`,
+      `compose.yaml:4:5 services.web.network_mode: service "vpn" not found for network_mode 'service:vpn'`,
     );
   });
 
@@ -316,17 +316,23 @@ describe('checkConsistency reports', () => {
         'services:\n  web:\n    build: .\n    develop:\n      watch:\n        - path: ./src\n          action: sync\n',
       ),
     ).toBe('compose.yaml:6:11 services.web.develop.watch[0]: target is required for action "sync"');
-    expect(
-      errorOf(
-        'services:\n  web:\n    image: x\n    develop:\n      watch:\n        - path: ./src\n          action: rebuild\n',
-      ),
-    ).toBe(
-      'compose.yaml:6:11 services.web.develop.watch[0]: action "rebuild" needs the service to have a build section',
-    );
   });
 });
 
 describe('checkConsistency warns', () => {
+  test('about a watch rebuild rule on a service without build, which Docker Compose loads too', () => {
+    const yaml =
+      'services:\n  web:\n    image: x\n    develop:\n      watch:\n        - path: ./src\n          action: rebuild\n';
+    expect(errorOf(yaml)).toBeUndefined();
+    expect(warningsOf(yaml)).toEqual([
+      {
+        message:
+          'services.web.develop.watch[0]: action "rebuild" needs the service to have a build section; watch will refuse this rule',
+        position: { file: 'compose.yaml', line: 6, col: 11 },
+      },
+    ]);
+  });
+
   test('about ports under host networking, and skips them for clashes', () => {
     const yaml =
       'services:\n  web:\n    image: x\n    network_mode: host\n    ports: ["80:80"]\n  api:\n    image: x\n    ports: ["80:80"]\n';

@@ -377,7 +377,11 @@ class Checker {
       if (target === undefined) continue;
       const path = [...base, attribute];
       if (!this.serviceNames.has(target)) {
-        this.fail(`service ${JSON.stringify(target)} not found for ${attribute} 'service:${target}'`, path);
+        this.fail(
+          `service ${JSON.stringify(target)} not found for ${attribute} 'service:${target}'`,
+          path,
+          true,
+        );
       }
       this.addEdge(name, target, path);
     }
@@ -551,8 +555,14 @@ class Checker {
       ) {
         this.fail(`target is required for action ${JSON.stringify(action)}`, [...base, ...path], true);
       }
+      // Docker Compose accepts this file for every command and refuses the rule only when `watch`
+      // starts; so berth loads it too and warns early instead of failing `config` or `up`.
       if (action === 'rebuild' && !('build' in service)) {
-        this.fail('action "rebuild" needs the service to have a build section', [...base, ...path], true);
+        const rulePath = [...base, ...path];
+        this.warnings.push({
+          message: `${formatPath(rulePath)}: action "rebuild" needs the service to have a build section; watch will refuse this rule`,
+          position: this.sourceMap.nearest(rulePath),
+        });
       }
     });
   }
@@ -588,6 +598,10 @@ class Checker {
     }
   }
 
+  /**
+   * Berth's own check, stricter than Docker Compose, which loads such a file and only fails when the
+   * engine cannot bind the second port during `up`: here the clash is reported with both services.
+   */
   private checkPortClashes(): void {
     const seen: Published[] = [];
     for (const [name, service] of this.services) {

@@ -264,7 +264,7 @@ describe('validateSchema reports the most specific error', () => {
 
   test('a restart policy', () => {
     expect(errorOf(web('restart: sometimes'))).toBe(
-      'compose.yaml:4:5 services.web.restart: must be one of "no", "always", "on-failure", "unless-stopped"',
+      'compose.yaml:4:5 services.web.restart: "sometimes" is not a valid restart policy (expected no, always, on-failure[:N] or unless-stopped)',
     );
   });
 
@@ -359,7 +359,7 @@ describe('validateSchema reports the most specific error', () => {
   test('a pull policy', () => {
     expect(errorOf(web('pull_policy: every_5m'))).toBeUndefined();
     expect(errorOf(web('pull_policy: sometimes'))).toBe(
-      'compose.yaml:4:5 services.web.pull_policy: must be one of "always", "never", "missing", "build", "daily", "weekly" or "every_<duration>"',
+      'compose.yaml:4:5 services.web.pull_policy: "sometimes" is not a valid pull policy (expected always, never, missing, if_not_present, build, refresh, daily, weekly or every_<duration>)',
     );
   });
 
