@@ -1,6 +1,7 @@
 // The CLI frame through the built bundle: help for every command, usage errors exit 2, failures exit 1.
 
 import { execa } from 'execa';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -82,5 +83,39 @@ describe('berth CLI frame', () => {
     child.kill('SIGINT');
     const result = await child;
     expect(result.exitCode).toBe(130);
+  });
+
+  it('config honours its flags', async () => {
+    const project = await mkdtemp(path.join(os.tmpdir(), 'berth-cli-flags-'));
+    try {
+      await writeFile(
+        path.join(project, 'compose.yaml'),
+        'services:\n  web:\n    image: nginx:${TAG:-1}\n    ports: ["8080:80"]\n    profiles: [debug]\n  db:\n    image: postgres\nvolumes:\n  data: {}\n',
+      );
+      const services = await run(['--profile', 'debug', 'config', '--services'], project);
+      expect(services.stdout.split('\n').sort()).toEqual(['db', 'web']);
+      expect((await run(['config', '--services'], project)).stdout).toBe('db');
+      expect((await run(['config', '--volumes'], project)).stdout).toBe('data');
+      expect((await run(['config', '--profiles'], project)).stdout).toBe('debug');
+      expect(
+        (await run(['--profile', 'debug', 'config', '--images'], project)).stdout.split('\n').sort(),
+      ).toEqual(['nginx:1', 'postgres']);
+      const raw = await run(['--profile', 'debug', 'config', '--no-normalize'], project);
+      expect(raw.stdout).toContain('- 8080:80');
+      const uninterpolated = await run(
+        ['--profile', 'debug', 'config', '--no-interpolate', '--format', 'json'],
+        project,
+      );
+      expect(JSON.parse(uninterpolated.stdout).services.web.image).toBe('nginx:${TAG:-1}');
+      const hash = await run(['config', '--hash', 'db'], project);
+      expect(hash.stdout).toMatch(/^db [0-9a-f]{64}$/);
+      const output = path.join(project, 'out.yaml');
+      expect((await run(['config', '-o', output], project)).exitCode).toBe(0);
+      expect(readFileSync(output, 'utf8')).toContain('image: postgres');
+      const variables = await run(['config', '--variables'], project);
+      expect(variables.stdout).toContain('TAG');
+    } finally {
+      await rm(project, { recursive: true, force: true });
+    }
   });
 });

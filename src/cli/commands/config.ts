@@ -1,9 +1,9 @@
 // `berth config`: the normalised project in canonical form, or one of its lists.
 
 import { writeFile } from 'node:fs/promises';
+import { stringify } from 'yaml';
 import { loadProject } from '../../compose/load/index.js';
 import { listVariables } from '../../compose/load/interpolate.js';
-import { listProfiles } from '../../compose/load/profiles.js';
 import { serviceConfigHash } from '../../compose/model/hash.js';
 import { renderJson, renderYaml } from '../../compose/model/canonical.js';
 import type { Project } from '../../compose/model/types.js';
@@ -41,7 +41,7 @@ export async function run(
 
   if (options.variables) {
     const loaded = await loadProject(loadOptionsFrom(globals, { interpolate: false, consistency: false }));
-    const rows = listVariables(loaded.model).map((v) => [
+    const rows = listVariables(loaded.fullModel).map((v) => [
       v.name,
       String(v.required),
       v.defaultValue ?? '',
@@ -65,7 +65,7 @@ export async function run(
   if (options.services) return emit(options, lines(Object.keys(project.services)));
   if (options.volumes) return emit(options, lines(Object.keys(project.volumes)));
   if (options.networks) return emit(options, lines(Object.keys(project.networks)));
-  if (options.profiles) return emit(options, lines(listProfiles(loaded.model)));
+  if (options.profiles) return emit(options, lines(loaded.profiles));
   if (options.images) {
     return emit(
       options,
@@ -86,7 +86,24 @@ export async function run(
     }
     return emit(options, lines(out));
   }
-  return emit(options, options.format === 'json' ? renderJson(project) : renderYaml(project));
+  if (!options.normalize) {
+    // The merged, interpolated and validated model as the files wrote it: short syntaxes kept.
+    const services = loaded.model.services;
+    const raw = {
+      name: project.name,
+      ...loaded.model,
+      ...(selected.length > 0 && services && typeof services === 'object' && !Array.isArray(services)
+        ? {
+            services: Object.fromEntries(
+              Object.entries(services).filter(([name]) => selected.includes(name)),
+            ),
+          }
+        : {}),
+    };
+    return emit(options, options.format === 'json' ? `${JSON.stringify(raw, null, 2)}\n` : stringify(raw));
+  }
+  const render = { escapeDollars: options.interpolate };
+  return emit(options, options.format === 'json' ? renderJson(project, render) : renderYaml(project, render));
 }
 
 function onlyServices(project: Project, selected: readonly string[]): Project {

@@ -46,6 +46,9 @@ export function registerCommands(program: Command): void {
     .option('--short', 'print only the version number')
     .action(lazy(() => import('./version.js')));
 
+  registerImageCommands(program);
+  registerContainerCommands(program);
+
   const engine = program.command('engine').description("manage berth's embedded container engine");
   engine
     .command('run')
@@ -67,4 +70,184 @@ export function registerCommands(program: Command): void {
     .option('-f, --follow', 'keep printing new lines')
     .option('-n, --tail <lines>', 'only the last lines ("all" for everything)', 'all')
     .action(lazy(() => import('./engine.js').then((m) => ({ run: m.logs }))));
+}
+
+function formatOption(): Option {
+  return new Option('--format <format>', 'output format').choices(['table', 'json']).default('table');
+}
+
+function collectFlag(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+function registerImageCommands(program: Command): void {
+  const image = program.command('image').description("manage the engine's images");
+  const load = (pick: (m: typeof import('./image.js')) => Action) =>
+    lazy(() => import('./image.js').then((m) => ({ run: pick(m) })));
+  image
+    .command('ls')
+    .alias('list')
+    .description('list images')
+    .argument('[repository]', 'only images of this repository (REPOSITORY[:TAG], globs allowed)')
+    .option('-a, --all', 'show all images')
+    .option('-q, --quiet', 'only show image IDs')
+    .option('--digests', 'show digests')
+    .option('--no-trunc', 'do not truncate output')
+    .option(
+      '-f, --filter <filter>',
+      'filter output (dangling=, label=, reference=, before=, since=)',
+      collectFlag,
+    )
+    .addOption(formatOption())
+    .action(load((m) => m.ls));
+  image
+    .command('inspect')
+    .description('show detailed information on images (JSON)')
+    .argument('<images...>')
+    .action(load((m) => m.inspect));
+  image
+    .command('rm')
+    .alias('remove')
+    .description('remove images')
+    .argument('<images...>')
+    .option('-f, --force', 'force removal')
+    .option('--no-prune', 'do not delete untagged parents')
+    .action(load((m) => m.rm));
+  image
+    .command('tag')
+    .description('create a tag TARGET that refers to SOURCE')
+    .argument('<source>')
+    .argument('<target>')
+    .action(load((m) => m.tag));
+  image
+    .command('import')
+    .description('import a root filesystem tar (FILE or - for stdin) as an image')
+    .argument('<file>')
+    .argument('[reference]', 'REPOSITORY[:TAG] for the new image')
+    .option('-c, --change <instruction>', 'apply a Dockerfile instruction (CMD, ENV, ...)', collectFlag)
+    .option('-m, --message <message>', 'commit message of the imported image')
+    .action(load((m) => m.importImage));
+  image
+    .command('load')
+    .description('load images from a tar archive (docker-archive or OCI layout)')
+    .option('-i, --input <file>', 'read from this file instead of stdin')
+    .option('-q, --quiet', 'suppress the load output')
+    .action(load((m) => m.load));
+  image
+    .command('save')
+    .description('save images to a tar archive (stdout by default)')
+    .argument('<images...>')
+    .option('-o, --output <file>', 'write to this file instead of stdout')
+    .action(load((m) => m.save));
+  image
+    .command('history')
+    .description('show the history of an image')
+    .argument('<image>')
+    .option('-q, --quiet', 'only show image IDs')
+    .option('--no-trunc', 'do not truncate output')
+    .addOption(formatOption())
+    .action(load((m) => m.history));
+  image
+    .command('prune')
+    .description('remove unused images (dangling ones unless -a)')
+    .option('-a, --all', 'remove all images no container uses')
+    .option('-f, --force', 'do not ask for confirmation')
+    .option('--filter <filter>', 'filters (until=, label=)', collectFlag)
+    .addOption(formatOption())
+    .action(load((m) => m.prune));
+}
+
+function registerContainerCommands(program: Command): void {
+  const container = program.command('container').description("manage the engine's containers");
+  const load = (pick: (m: typeof import('./container.js')) => Action) =>
+    lazy(() => import('./container.js').then((m) => ({ run: pick(m) })));
+  container
+    .command('ls')
+    .alias('ps')
+    .description('list containers')
+    .option('-a, --all', 'show all containers (default shows just running)')
+    .option('-q, --quiet', 'only display container IDs')
+    .option('--no-trunc', 'do not truncate output')
+    .option('-f, --filter <filter>', 'filter output (label=, name=, status=, id=, ...)', collectFlag)
+    .addOption(formatOption())
+    .action(load((m) => m.ls));
+  container
+    .command('inspect')
+    .description('show detailed information on containers (JSON)')
+    .argument('<containers...>')
+    .action(load((m) => m.inspect));
+  container
+    .command('logs')
+    .description("print a container's logs")
+    .argument('<container>')
+    .option('-f, --follow', 'follow log output')
+    .option('-t, --timestamps', 'show timestamps')
+    .option('-n, --tail <lines>', 'number of lines from the end ("all" for everything)')
+    .option('--since <time>', 'logs since a timestamp or a relative time (42m)')
+    .option('--until <time>', 'logs before a timestamp or a relative time')
+    .action(load((m) => m.logs));
+  container
+    .command('exec')
+    .description('run a command in a running container')
+    .argument('<container>')
+    .argument('<command...>')
+    .option('-d, --detach', 'run the command in the background')
+    .option('-i, --interactive', 'keep stdin open (default when stdin is a terminal)')
+    .option('-t, --tty', 'allocate a pseudo-TTY (default when stdin is a terminal)')
+    .option('-T, --no-tty', 'do not allocate a pseudo-TTY')
+    .option('-e, --env <KEY=VALUE>', 'set environment variables', collectFlag)
+    .option('-u, --user <user>', 'user name or UID (format: <name|uid>[:<group|gid>])')
+    .option('-w, --workdir <dir>', 'working directory inside the container')
+    .option('--privileged', 'give extended privileges to the command')
+    .passThroughOptions()
+    .action(load((m) => m.exec));
+  container
+    .command('rm')
+    .alias('remove')
+    .description('remove containers')
+    .argument('<containers...>')
+    .option('-f, --force', 'force the removal of a running container (uses SIGKILL)')
+    .option('-v, --volumes', 'remove anonymous volumes associated with the container')
+    .action(load((m) => m.rm));
+  container
+    .command('stop')
+    .description('stop running containers')
+    .argument('<containers...>')
+    .option('-t, --time <seconds>', 'seconds to wait before killing the container')
+    .option('-s, --signal <signal>', 'signal to send to the container')
+    .action(load((m) => m.stop));
+  container
+    .command('start')
+    .description('start stopped containers')
+    .argument('<containers...>')
+    .action(load((m) => m.start));
+  container
+    .command('kill')
+    .description('kill running containers')
+    .argument('<containers...>')
+    .option('-s, --signal <signal>', 'signal to send to the container')
+    .action(load((m) => m.kill));
+  container
+    .command('cp')
+    .description(
+      'copy files between a container and the local filesystem (CONTAINER:PATH on one side; - for a tar on stdin/stdout)',
+    )
+    .argument('<source>')
+    .argument('<destination>')
+    .action(load((m) => m.cp));
+  container
+    .command('top')
+    .description('display the running processes of a container')
+    .argument('<container>')
+    .argument('[psOptions...]', 'ps options')
+    .addOption(formatOption())
+    .passThroughOptions()
+    .action(load((m) => m.top));
+  container
+    .command('stats')
+    .description("display a snapshot of containers' resource usage (running containers by default)")
+    .argument('[containers...]')
+    .option('--no-stream', 'print one snapshot and exit (always the case for now)')
+    .addOption(formatOption())
+    .action(load((m) => m.stats));
 }

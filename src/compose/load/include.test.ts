@@ -72,7 +72,7 @@ describe('resolveIncludes', () => {
       },
       volumes: { data: {} },
       networks: { back: {} },
-      secrets: { key: { file: './key' } },
+      secrets: { key: { file: 'other/key' } },
     });
     expect(asked).toEqual([
       {
@@ -182,5 +182,43 @@ describe('resolveIncludes', () => {
     const plain = doc('services:\n  web: {image: a}\n', '/p/compose.yaml');
     const { loadIncluded } = project({});
     expect(await resolveIncludes(plain, { projectDirectory: '/p', loadIncluded })).toBe(plain);
+  });
+});
+
+describe('include path rebasing', () => {
+  it('rewrites relative host paths of included resources for the including project directory', async () => {
+    const { value } = await included(['include:', '  - db/compose.yaml', ''].join('\n'), {
+      '/p/db/compose.yaml': [
+        'services:',
+        '  db:',
+        '    build: ./image',
+        '    env_file: db.env',
+        '    volumes: ["./init:/init", "data:/data", "/abs:/abs"]',
+        'secrets:',
+        '  pw: {file: ./pw.txt}',
+        'volumes:',
+        '  data: {driver: local, driver_opts: {type: none, o: bind, device: ./store}}',
+        '',
+      ].join('\n'),
+    });
+    expect(value).toEqual({
+      services: {
+        db: {
+          build: './db/image',
+          env_file: './db/db.env',
+          volumes: ['./db/init:/init', 'data:/data', '/abs:/abs'],
+        },
+      },
+      secrets: { pw: { file: 'db/pw.txt' } },
+      volumes: { data: { driver: 'local', driver_opts: { type: 'none', o: 'bind', device: 'db/store' } } },
+    });
+  });
+
+  it('uses project_directory, not the file directory, as the base of included paths', async () => {
+    const { value } = await included(
+      ['include:', '  - path: modules/api/compose.yaml', '    project_directory: modules', ''].join('\n'),
+      { '/p/modules/api/compose.yaml': 'services:\n  api: {build: ./api, image: a}\n' },
+    );
+    expect(value).toEqual({ services: { api: { build: './modules/api', image: 'a' } } });
   });
 });

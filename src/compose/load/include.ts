@@ -4,9 +4,12 @@
 // one, so `!reset` and `!override` work there too.
 //
 // Invariants: the result has no `include` key; paths of entries are resolved against the including
-// project's directory; a file never includes itself through any chain (a cycle is an error naming it).
+// project's directory; relative host paths inside an included model keep meaning the same place (they
+// are written from the entry's project directory and rewritten for the including one); a file never
+// includes itself through any chain (a cycle is an error naming it).
 
 import path from 'node:path';
+import { rebaseServicePaths } from './extends.js';
 import { assign, copyPositions, mergeValue } from './merge.js';
 import type { ParsedDocument } from './parse.js';
 import { isRawMap, Tagged, type Raw, type RawMap } from './raw.js';
@@ -60,7 +63,8 @@ export async function resolveIncludes(doc: ParsedDocument, ctx: IncludeContext):
         chain: entry.chain,
       });
     }
-    importResources(included, value, sourceMap);
+    const rebased = rebaseModelPaths(included.value, entry.projectDirectory, ctx.projectDirectory);
+    importResources({ ...included, value: rebased }, value, sourceMap);
   }
   return { file: doc.file, value, sourceMap };
 }
@@ -154,6 +158,52 @@ function importResources(included: ParsedDocument, target: RawMap, sourceMap: So
     sourceMap.absorb(positions);
     assign(target, kind, result);
   }
+}
+
+/**
+ * The relative host paths of an included model, rewritten from its project directory to the including
+ * one: service paths (build, env_file, volumes, ...), secret and config files, local bind volumes.
+ */
+export function rebaseModelPaths(model: RawMap, fromDir: string, toDir: string): RawMap {
+  if (path.resolve(fromDir) === path.resolve(toDir)) return model;
+  const result: RawMap = {};
+  for (const [kind, section] of Object.entries(model)) {
+    const entries = plain(section);
+    if (!isRawMap(entries) || !['services', 'secrets', 'configs', 'volumes'].includes(kind)) {
+      assign(result, kind, section);
+      continue;
+    }
+    const rebased: RawMap = {};
+    for (const [name, definition] of Object.entries(entries)) {
+      assign(rebased, name, rebaseResource(kind, definition, fromDir, toDir));
+    }
+    assign(result, kind, rebased);
+  }
+  return result;
+}
+
+function rebaseResource(kind: string, definition: Raw, fromDir: string, toDir: string): Raw {
+  if (kind === 'services') return rebaseServicePaths(definition, fromDir, toDir);
+  const map = plain(definition);
+  if (!isRawMap(map)) return definition;
+  const move = (value: Raw): Raw =>
+    typeof value === 'string' && value !== '' && !path.isAbsolute(value) && !value.startsWith('~')
+      ? path.relative(path.resolve(toDir), path.resolve(fromDir, value)) || '.'
+      : value;
+  const copy: RawMap = {};
+  for (const [key, value] of Object.entries(map)) assign(copy, key, value);
+  if ((kind === 'secrets' || kind === 'configs') && typeof copy.file === 'string') {
+    assign(copy, 'file', move(copy.file));
+  }
+  // A local volume mounted with `o: bind` names a host directory as its device.
+  const options = plain(copy.driver_opts);
+  if (kind === 'volumes' && copy.driver === 'local' && isRawMap(options) && options.o === 'bind') {
+    const opts: RawMap = {};
+    for (const [key, value] of Object.entries(options))
+      assign(opts, key, key === 'device' ? move(value) : value);
+    assign(copy, 'driver_opts', opts);
+  }
+  return copy;
 }
 
 /** A value with its tags resolved the way a reader of this file sees them. */

@@ -12,10 +12,10 @@ import { composeSettings, resolveProjectEnvironment } from './environment.js';
 import { findComposeFiles, resolveConfigFileArgs } from './discover.js';
 import { resolveExtends } from './extends.js';
 import { resolveIncludes } from './include.js';
-import { interpolateTree, type Lookup } from './interpolate.js';
+import { interpolateString, interpolateTree, type Lookup } from './interpolate.js';
 import { mergeComposeFiles } from './merge.js';
 import { parseComposeYaml, type ParsedDocument } from './parse.js';
-import { applyProfiles } from './profiles.js';
+import { applyProfiles, listProfiles } from './profiles.js';
 import { resolveProjectName } from './project-name.js';
 import { isRawMap, stripTags, type RawMap } from './raw.js';
 import { checkConsistency } from './semantic.js';
@@ -49,6 +49,10 @@ export interface LoadedProject {
   readonly model: RawMap;
   readonly sourceMap: SourceMap;
   readonly environment: ReadonlyMap<string, string>;
+  /** The merged model before profiles are applied: every service, enabled or not. */
+  readonly fullModel: RawMap;
+  /** Every profile the files declare, enabled or not. */
+  readonly profiles: readonly string[];
   readonly warnings: readonly LoadWarning[];
 }
 
@@ -73,13 +77,21 @@ export async function loadProject(options: LoadOptions): Promise<LoadedProject> 
     inherited: located.early,
     warn,
   });
-  const lookup: Lookup = (name) => environment.get(name);
   const settings = composeSettings(environment);
-
   const reader = new FileReader(options.readStdin);
   const interpolate = options.interpolate !== false;
   const workingDir = options.workingDir;
-  const merged = await loadFiles(fileSet.files, { reader, lookup, interpolate, warn, workingDir });
+  const parsed = new ParseCache(reader, workingDir);
+
+  // The project name comes first, as in Docker Compose: the files may use it as ${COMPOSE_PROJECT_NAME}.
+  const projectName = resolveProjectName({
+    flag: options.projectName,
+    env: environment.get('COMPOSE_PROJECT_NAME'),
+    fromFile: await nameFromFiles(fileSet.files, parsed, (name) => environment.get(name), interpolate),
+    projectDirectory: fileSet.projectDirectory,
+  });
+  const lookup: Lookup = (name) => (name === 'COMPOSE_PROJECT_NAME' ? projectName : environment.get(name));
+  const merged = await loadFiles(fileSet.files, { parsed, lookup, interpolate, warn });
 
   const withIncludes = await resolveIncludes(merged, {
     projectDirectory: fileSet.projectDirectory,
@@ -91,11 +103,10 @@ export async function loadProject(options: LoadOptions): Promise<LoadedProject> 
         displayDirectory: options.workingDir,
       });
       return loadFiles(entry.paths, {
-        reader,
+        parsed,
         lookup: (name) => included.environment.get(name),
         interpolate,
         warn,
-        workingDir,
       });
     },
   });
@@ -123,13 +134,6 @@ export async function loadProject(options: LoadOptions): Promise<LoadedProject> 
   }
   for (const warning of unsupportedAttributes(active, sourceMap)) warn(warning);
 
-  const projectName = resolveProjectName({
-    flag: options.projectName,
-    env: environment.get('COMPOSE_PROJECT_NAME'),
-    fromFile: typeof active.name === 'string' ? active.name : undefined,
-    projectDirectory: fileSet.projectDirectory,
-  });
-
   const project = normaliseProject(active, {
     projectName,
     workingDir: fileSet.projectDirectory,
@@ -138,7 +142,15 @@ export async function loadProject(options: LoadOptions): Promise<LoadedProject> 
     sourceMap,
     resolvePaths: options.resolvePaths !== false,
   });
-  return { project, model: active, sourceMap, environment, warnings };
+  return {
+    project,
+    model: active,
+    fullModel: stripped,
+    sourceMap,
+    environment,
+    profiles: listProfiles(stripped),
+    warnings,
+  };
 }
 
 function locateFiles(
@@ -176,38 +188,78 @@ function locateFiles(
 }
 
 interface LoadContext {
-  readonly reader: FileReader;
+  readonly parsed: ParseCache;
   readonly lookup: Lookup;
   readonly interpolate: boolean;
   readonly warn: (warning: LoadWarning) => void;
-  /** Positions show files relative to this directory, as users typed them. */
-  readonly workingDir: string;
 }
 
-/** Parses, interpolates and resolves `extends` in each file, then merges them in order. */
-async function loadFiles(files: readonly string[], context: LoadContext): Promise<ParsedDocument> {
-  const cache = new Map<string, ParsedDocument>();
-  const loadOne = (file: string, text: string): ParsedDocument => {
-    const cached = cache.get(file);
-    if (cached) return cached;
-    const documents = parseComposeYaml(text, displayName(file, context.workingDir)).map((document) => ({
+/** Each file read and parsed once (its `---` documents merged), before interpolation. */
+class ParseCache {
+  private readonly documents = new Map<string, ParsedDocument>();
+  constructor(
+    readonly reader: FileReader,
+    /** Positions show files relative to this directory, as users typed them. */
+    private readonly workingDir: string,
+  ) {}
+
+  async load(file: string): Promise<ParsedDocument> {
+    return this.documents.get(file) ?? this.parse(file, await this.reader.read(file));
+  }
+
+  loadSync(file: string): ParsedDocument {
+    return this.documents.get(file) ?? this.parse(file, this.reader.readSync(file));
+  }
+
+  private parse(file: string, text: string): ParsedDocument {
+    const documents = parseComposeYaml(text, displayName(file, this.workingDir)).map((document) => ({
       ...document,
       file,
     }));
     const single = documents.length === 1 ? documents[0]! : mergeComposeFiles(documents);
+    this.documents.set(file, single);
+    return single;
+  }
+}
+
+/** The top-level `name:` of the last file that sets one, interpolated on its own. */
+async function nameFromFiles(
+  files: readonly string[],
+  parsed: ParseCache,
+  lookup: Lookup,
+  interpolate: boolean,
+): Promise<string | undefined> {
+  let name: string | undefined;
+  for (const file of files) {
+    const value = (await parsed.load(file)).value.name;
+    if (typeof value !== 'string') continue;
+    try {
+      name = interpolate ? interpolateString(value, lookup).value : value;
+    } catch {
+      // A malformed `name:` is reported with its position when the whole file is interpolated.
+    }
+  }
+  return name;
+}
+
+/** Interpolates and resolves `extends` in each file, then merges them in order. */
+async function loadFiles(files: readonly string[], context: LoadContext): Promise<ParsedDocument> {
+  const interpolated = new Map<string, ParsedDocument>();
+  const prepare = (document: ParsedDocument): ParsedDocument => {
+    const known = interpolated.get(document.file);
+    if (known) return known;
     const value = context.interpolate
-      ? interpolateTree(single.value, context.lookup, single.sourceMap, context.warn)
-      : single.value;
-    const result = { ...single, value };
-    cache.set(file, result);
+      ? interpolateTree(document.value, context.lookup, document.sourceMap, context.warn)
+      : document.value;
+    const result = { ...document, value };
+    interpolated.set(document.file, result);
     return result;
   };
   const documents: ParsedDocument[] = [];
   for (const file of files) {
-    const text = await context.reader.read(file);
-    // `extends: {file: ...}` reads other files synchronously: they are read ahead by the reader's cache.
-    const document = loadOne(file, text);
-    documents.push(resolveExtends(document, (other) => loadOne(other, context.reader.readSync(other))));
+    const document = prepare(await context.parsed.load(file));
+    // `extends: {file: ...}` needs other files synchronously; they are small and read on demand.
+    documents.push(resolveExtends(document, (other) => prepare(context.parsed.loadSync(other))));
   }
   if (documents.length === 0) throw new BerthError('InvalidArgument', 'no compose file to load');
   return documents.length === 1 ? documents[0]! : mergeComposeFiles(documents);

@@ -324,7 +324,10 @@ describe('normaliseProject: other short syntaxes', () => {
       multi: ['10.0.0.1', '10.0.0.2'],
       v6: ['::1'],
     });
-    expect(web.ulimits).toEqual({ nofile: { soft: 1024, hard: 2048 }, nproc: { soft: 65535, hard: 65535 } });
+    expect(web.ulimits).toEqual({
+      nofile: { soft: 1024, hard: 2048 },
+      nproc: { soft: 65535, hard: 65535, single: true },
+    });
     expect(web.devices).toEqual([
       { source: '/dev/ttyUSB0', target: '/dev/ttyUSB0', permissions: 'rwm' },
       { source: '/dev/sda', target: '/dev/xvda', permissions: 'r' },

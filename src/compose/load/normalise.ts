@@ -972,7 +972,7 @@ class Normaliser {
       const where = [...at, name];
       if (typeof value === 'number' || typeof value === 'string') {
         const single = this.integer(value, where) ?? 0;
-        out[name] = { soft: single, hard: single };
+        out[name] = { soft: single, hard: single, single: true };
         continue;
       }
       const map = this.map(value, where) ?? {};

@@ -125,6 +125,33 @@ describe('toCanonical', () => {
     });
   });
 
+  it('prints create_host_path only when a bind turns it off', () => {
+    const project = load({
+      services: {
+        app: {
+          image: 'alpine',
+          volumes: [
+            { type: 'bind', source: './a', target: '/a', bind: { create_host_path: false } },
+            { type: 'bind', source: './b', target: '/b', bind: { create_host_path: true } },
+          ],
+        },
+      },
+    });
+    const app = (toCanonical(project).services as Record<string, Record<string, unknown>>).app;
+    expect(app?.volumes).toEqual([
+      { type: 'bind', source: '/work/app/a', target: '/a', bind: { create_host_path: false } },
+      { type: 'bind', source: '/work/app/b', target: '/b', bind: {} },
+    ]);
+  });
+
+  it('prints a ulimit written as one number as a number, and a soft/hard pair as a pair', () => {
+    const project = load({
+      services: { app: { image: 'alpine', ulimits: { nproc: 512, nofile: { soft: 2048, hard: 2048 } } } },
+    });
+    const app = (toCanonical(project).services as Record<string, Record<string, unknown>>).app;
+    expect(app?.ulimits).toEqual({ nofile: { soft: 2048, hard: 2048 }, nproc: 512 });
+  });
+
   it('hides secret contents and orders the top level', () => {
     const project = load({
       services: { a: { image: 'x' } },
@@ -211,6 +238,48 @@ describe('renderYaml / renderJson', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  it('quotes like Go: double quotes for strings read back as other types, single quotes otherwise', () => {
+    const quoted = load({
+      services: {
+        off: {
+          image: 'alpine',
+          command: ['*.css', '8080', 'a: b', '', 'y', '1e3', 'plain', '-U'],
+          'x-meta': { zeta: 1, alpha: { b: 2, a: 1 } },
+        },
+      },
+    });
+    const text = renderYaml(quoted);
+    expect(text).toContain(
+      [
+        '  "off":',
+        '    command:',
+        "      - '*.css'",
+        '      - "8080"',
+        "      - 'a: b'",
+        '      - ""',
+        '      - "y"',
+        '      - "1e3"',
+        '      - plain',
+        '      - -U',
+      ].join('\n'),
+    );
+    // Extension values are Go maps: sorted at every level.
+    expect(text).toContain(
+      ['    x-meta:', '      alpha:', '        a: 1', '        b: 2', '      zeta: 1'].join('\n'),
+    );
+  });
+
+  it('prints nested x- extensions in YAML only, top-level ones in both', () => {
+    const withExtensions = load({
+      services: { app: { image: 'alpine', 'x-note': 'service' } },
+      'x-top': 'project',
+    });
+    const json = JSON.parse(renderJson(withExtensions)) as Record<string, Record<string, object>>;
+    expect(json['x-top']).toBe('project');
+    expect(json.services?.app).not.toHaveProperty('x-note');
+    expect(renderYaml(withExtensions)).toContain('    x-note: service\n');
   });
 
   it('prints JSON with null commands and escaped HTML characters', () => {

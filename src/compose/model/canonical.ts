@@ -6,7 +6,7 @@
 // file modes as octal strings. The key lists below are that order; keep them in step with types.ts.
 // Invariant: toCanonical is a pure function of the Project; both renderers print the same object.
 
-import { stringify } from 'yaml';
+import { Document, visit } from 'yaml';
 import type {
   BuildConfig,
   DeviceRequest,
@@ -38,33 +38,46 @@ export function toCanonical(project: Project, format: CanonicalFormat = 'yaml'):
   for (const [key, map, convert] of sections) {
     if (Object.keys(map).length > 0) out[key] = c.sortedMap(map, convert as (v: unknown) => unknown);
   }
-  Object.assign(
-    out,
-    c.sortedMap(project.extensions, (v) => v),
-  );
+  Object.assign(out, c.extensions(project.extensions));
   // Go's encoding/json sorts the keys of the top-level map it builds.
   return format === 'json' ? c.sortKeys(out) : out;
 }
 
-/** `docker compose config` YAML: 2-space indent, no folding, quotes only where YAML needs them. */
-export function renderYaml(project: Project): string {
-  const text = stringify(toCanonical(project, 'yaml'), {
-    indent: 2,
-    lineWidth: 0,
-    minContentWidth: 0,
-    // YAML 1.1 quoting, as Go's encoder does: `"yes"`, `"on"`, `"0644"` stay strings for every reader.
-    version: '1.1',
+/**
+ * `docker compose config` YAML: 2-space indent, no folding, quotes only where YAML needs them, in Go's
+ * style: a string that would read back as another type (`"8080"`, `"yes"`, `""`) is double-quoted, any
+ * other string that cannot be plain (`'*.css'`, `'a: b'`) is single-quoted.
+ */
+export interface RenderOptions {
+  /** Write a literal `$` as `$$` (default). Off for an uninterpolated model, whose `${VAR}` must stay. */
+  readonly escapeDollars?: boolean;
+}
+
+export function renderYaml(project: Project, options: RenderOptions = {}): string {
+  // YAML 1.1 resolution, as Go's encoder uses: `"yes"`, `"on"`, `"0644"` stay strings for every reader.
+  const doc = new Document(toCanonical(project, 'yaml'), { version: '1.1' });
+  const otherTypes = doc.schema.tags.filter(
+    (tag) => tag.default === true && tag.tag !== 'tag:yaml.org,2002:str' && tag.test !== undefined,
+  );
+  visit(doc, {
+    Scalar(_key, node) {
+      const value = node.value;
+      if (typeof value !== 'string') return;
+      if (value === '' || otherTypes.some((tag) => tag.test?.test(value) === true))
+        node.type = 'QUOTE_DOUBLE';
+    },
   });
-  return escapeDollars(text);
+  const text = doc.toString({ indent: 2, lineWidth: 0, minContentWidth: 0, singleQuote: true });
+  return options.escapeDollars === false ? text : escapeDollars(text);
 }
 
 /** `docker compose config --format json`: 2-space indent, Go's HTML-safe escaping. */
-export function renderJson(project: Project): string {
+export function renderJson(project: Project, options: RenderOptions = {}): string {
   const text = JSON.stringify(toCanonical(project, 'json'), null, 2)
     .replaceAll('<', '\\u003c')
     .replaceAll('>', '\\u003e')
     .replaceAll('&', '\\u0026');
-  return escapeDollars(text) + '\n';
+  return (options.escapeDollars === false ? text : escapeDollars(text)) + '\n';
 }
 
 /** The output is itself a compose file: a literal `$` must survive being interpolated again. */
@@ -401,7 +414,7 @@ class Canonicaliser {
     return out;
   }
 
-  /** Picks `keys` in order, converting and dropping empty values, then any `x-*` extensions. */
+  /** Picks `keys` in order, converting and dropping empty values, then any `x-*` extensions (YAML only). */
   ordered(source: object, keys: readonly string[], rules: Rules, keep: readonly string[] = []): Obj {
     const values = source as Obj;
     const out: Obj = {};
@@ -415,13 +428,20 @@ class Canonicaliser {
       else if (rule) out[key] = rule(value);
       else out[key] = isPlainMap(value) ? this.sortedMap(value as Obj, (v) => v) : value;
     }
+    // Go inlines nested `x-*` keys in YAML but tags them `json:"-"`: only top-level ones reach JSON.
     const extensions = values.extensions;
-    if (isPlainMap(extensions))
-      Object.assign(
-        out,
-        this.sortedMap(extensions as Obj, (v) => v),
-      );
+    if (isPlainMap(extensions) && this.format === 'yaml')
+      Object.assign(out, this.extensions(extensions as Obj));
     return out;
+  }
+
+  /** `x-*` values are free-form: Go holds them as maps, so every level prints with sorted keys. */
+  extensions(map: Readonly<Obj>): Obj {
+    const deep = (value: unknown): unknown => {
+      if (Array.isArray(value)) return value.map(deep);
+      return isPlainMap(value) ? this.sortedMap(value as Obj, deep) : value;
+    };
+    return this.sortedMap(map, deep);
   }
 
   service(service: Service): Obj {
@@ -518,9 +538,9 @@ class Canonicaliser {
   }
 
   ulimits(ulimits: unknown): Obj {
-    // A limit written as one number prints as one number.
+    // A limit written as one number prints as one number; soft/hard stay a pair even when equal.
     return this.sortedMap(ulimits as Record<string, Ulimit>, (u) =>
-      u.soft === u.hard ? u.soft : { soft: u.soft, hard: u.hard },
+      u.single === true && u.soft !== 0 ? u.soft : { soft: u.soft, hard: u.hard },
     );
   }
 
@@ -533,10 +553,12 @@ class Canonicaliser {
       volume,
       VOLUME_MOUNT_KEYS,
       {
-        // create_host_path defaults to true: Docker Compose prints it only when false.
+        // create_host_path defaults to true: Docker Compose prints it only when false (so `false`
+        // must survive the omission of empty values).
         bind: (b) => {
           const { create_host_path: create, ...rest } = b as Obj;
-          return this.ordered(create === false ? { ...rest, create_host_path: false } : rest, BIND_KEYS, {});
+          if (create !== false) return this.ordered(rest, BIND_KEYS, {});
+          return this.ordered({ ...rest, create_host_path: false }, BIND_KEYS, {}, ['create_host_path']);
         },
         volume: (v) => this.ordered(v as Obj, VOLUME_OPTION_KEYS, {}),
         tmpfs: (t) => this.ordered(t as Obj, TMPFS_KEYS, { size: BYTES }),

@@ -292,6 +292,8 @@ export interface ServiceNetwork {
 export interface Ulimit {
   readonly soft: number;
   readonly hard: number;
+  /** Written as one number (`nofile: 1024`) rather than soft/hard: printed back the same way. */
+  readonly single?: boolean;
 }
 
 export interface DeviceMapping {

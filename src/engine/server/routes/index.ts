@@ -2,6 +2,7 @@
 // and one entry here.
 
 import type { RouteModule } from '../services.js';
+import { imageRoutes } from './images.js';
 import { systemRoutes } from './system.js';
 
-export const routeModules: readonly RouteModule[] = [systemRoutes];
+export const routeModules: readonly RouteModule[] = [systemRoutes, imageRoutes];
