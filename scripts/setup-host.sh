@@ -22,5 +22,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-npm ci --no-audit --no-fund --loglevel=error
+# `npm ci` refuses a lock file that lacks other platforms' optional packages, and the package registry these
+# machines use serves only this platform's; `npm install` installs the locked versions all the same.
+npm ci --no-audit --no-fund --loglevel=error 2>/dev/null || npm install --no-audit --no-fund --loglevel=error
 npm run build --silent

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { BerthError, isBerthError } from '../../shared/errors.js';
 import { resolveEngineConfig, type EngineConfig } from '../../engine/config.js';
 import { EngineClient } from '../../engine/client/index.js';
+import { isProcessAlive, readPidFile } from '../../shared/process.js';
 
 interface EngineStatus {
   running: boolean;
@@ -45,8 +46,8 @@ export async function status(options: Record<string, unknown>): Promise<void> {
 export async function stop(options: Record<string, unknown>): Promise<void> {
   const config = resolveEngineConfig();
   const timeoutMs = Number(options.timeout ?? 15) * 1000;
-  const pid = await readPid(config.pidFile);
-  if (pid === undefined || !isAlive(pid) || !(await looksLikeEngine(pid))) {
+  const pid = await readPidFile(config.pidFile);
+  if (pid === undefined || !isProcessAlive(pid) || !(await looksLikeEngine(pid))) {
     process.stderr.write('engine is not running\n');
     return;
   }
@@ -83,7 +84,7 @@ export async function logs(options: Record<string, unknown>): Promise<void> {
 }
 
 export async function engineStatus(config: EngineConfig): Promise<EngineStatus> {
-  const pid = (await readPid(config.pidFile)) ?? null;
+  const pid = (await readPidFile(config.pidFile)) ?? null;
   const client = new EngineClient({ socket: config.socket });
   const base = { socket: config.socket, root: config.root, runDir: config.runDir };
   try {
@@ -108,24 +109,6 @@ export async function engineStatus(config: EngineConfig): Promise<EngineStatus> 
   }
 }
 
-async function readPid(pidFile: string): Promise<number | undefined> {
-  try {
-    const pid = Number.parseInt((await readFile(pidFile, 'utf8')).trim(), 10);
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** A stale pid file may name a pid reused by something else: only signal a process running `engine run`. */
 async function looksLikeEngine(pid: number): Promise<boolean> {
   try {
@@ -139,7 +122,7 @@ async function looksLikeEngine(pid: number): Promise<boolean> {
 /** Waits for the process to end and its socket to go; the socket's removal is watched, the pid checked then. */
 async function waitForExit(pid: number, socket: string, timeoutMs: number): Promise<boolean> {
   const gone = async () =>
-    !isAlive(pid) &&
+    !isProcessAlive(pid) &&
     (await stat(socket).then(
       () => false,
       () => true,

@@ -5,7 +5,7 @@
 // Invariants: the exit code comes from conmon's exit file, never from the runtime; everything needed to
 // find the container again is in its MonitorRecord (plain JSON the caller persists), so a new engine
 // process can adopt it with no other memory.
-import { access, mkdir, readFile, rm } from 'node:fs/promises';
+import { access, mkdir, rm } from 'node:fs/promises';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { constants } from 'node:fs';
 import { BerthError, isBerthError, messageOf } from '../../shared/errors.js';
@@ -14,6 +14,7 @@ import { conmonArgs, spawnConmon } from './conmon.js';
 import { readExitCode, removeExitFile, waitForExitFile } from './exit-file.js';
 import type { OciState } from './oci-types.js';
 import type { Runc } from './runc.js';
+import { isProcessAlive, readPidFile } from '../../shared/process.js';
 
 export interface MonitorContext {
   runc: Runc;
@@ -128,7 +129,7 @@ export async function adopt(context: MonitorContext, record: MonitorRecord): Pro
     container,
     status: state?.status ?? 'missing',
     exitCode: await readExitCode(record.exitDir, record.id),
-    monitorAlive: monitorPid !== undefined && isAlive(monitorPid),
+    monitorAlive: monitorPid !== undefined && isProcessAlive(monitorPid),
   };
 }
 
@@ -223,24 +224,6 @@ export class MonitoredContainer {
       // Exiting between our check and the signal is a race, not a failure.
       if (!isBerthError(error, 'Conflict') && !isBerthError(error, 'NotFound')) throw error;
     }
-  }
-}
-
-async function readPidFile(path: string): Promise<number | undefined> {
-  try {
-    const pid = Number((await readFile(path, 'utf8')).trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

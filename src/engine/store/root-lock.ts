@@ -5,6 +5,7 @@ import { open, readFile, rm, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BerthError } from '../../shared/errors.js';
 import { isErrno } from './atomic-json.js';
+import { isProcessAlive } from '../../shared/process.js';
 
 export interface RootLock {
   readonly path: string;
@@ -33,7 +34,7 @@ export async function acquireRootLock(root: string, pid: number = process.pid): 
       if (!isErrno(error, 'EEXIST')) throw error;
     }
     const owner = await readOwner(path);
-    if (owner !== undefined && owner !== pid && isAlive(owner)) {
+    if (owner !== undefined && owner !== pid && isProcessAlive(owner)) {
       throw new BerthError('Conflict', `another berth engine is using ${root} (pid ${owner})`);
     }
     await rm(path, { force: true });
@@ -49,16 +50,6 @@ async function readOwner(path: string): Promise<number | undefined> {
   } catch (error) {
     if (isErrno(error, 'ENOENT')) return undefined;
     throw error;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return isErrno(error, 'EPERM');
   }
 }
 
