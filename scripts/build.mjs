@@ -38,6 +38,8 @@ await build({
   sourcemap: 'linked',
   chunkNames: 'chunks/[name]-[hash]',
   // Some CommonJS dependencies call require(); give the ESM bundle one.
+  // A native addon: loaded from node_modules at run time rather than bundled.
+  external: ['node-unix-socket'],
   banner: {
     js: "import { createRequire as __berthCreateRequire } from 'node:module'; const require = __berthCreateRequire(import.meta.url);",
   },

@@ -2,6 +2,8 @@
 // in as they are assembled. A route module registers its routes against these and nothing else, so adding a
 // resource is one new file under routes/ plus one line in routes/index.ts.
 
+import type { ContainerManager } from '../container/manager.js';
+import type { ExecSessions } from '../container/exec-sessions.js';
 import type { ImageStore } from '../image/image-store.js';
 import type { OverlaySnapshotter } from '../snapshot/overlay.js';
 import type { EngineConfig } from '../config.js';
@@ -29,6 +31,10 @@ export interface EngineServices {
   readonly images: ImageStore;
   /** Overlay snapshots: containers' root filesystems. */
   readonly snapshots: OverlaySnapshotter;
+  /** Containers: records, lifecycle, attach; running ones are watched (and adopted at engine start). */
+  readonly containers: ContainerManager;
+  /** Exec sessions of running containers. */
+  readonly execs: ExecSessions;
   /** Counts for /info; the container and image subsystems provide the real ones. */
   inventory(): Promise<InventoryCounts>;
 }

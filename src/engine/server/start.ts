@@ -11,6 +11,8 @@ import net from 'node:net';
 import path from 'node:path';
 import { BerthError } from '../../shared/errors.js';
 import type { EngineConfig } from '../config.js';
+import { ExecSessions } from '../container/exec-sessions.js';
+import { ContainerManager } from '../container/manager.js';
 import { EventBus } from '../events/bus.js';
 import { ImageStore } from '../image/image-store.js';
 import { OverlaySnapshotter } from '../snapshot/overlay.js';
@@ -80,17 +82,31 @@ export async function startEngine(
 
     await removeStaleSocket(config.socket);
     const shutdown = new AbortController();
+    const events = options.events ?? new EventBus();
+    const images = new ImageStore(config.root);
+    const snapshots = new OverlaySnapshotter(config.root);
+    // Adopts containers left running by an earlier engine and cleans half-made ones before serving.
+    const containers = await ContainerManager.open({ config, images, snapshots, events, log });
+    cleanups.push(() => containers.close());
     const services: EngineServices = {
       config,
-      events: options.events ?? new EventBus(),
+      events,
       log,
       version: ENGINE_VERSION,
       engineId: await readOrCreateEngineId(config.root),
       startedAt: new Date(),
       shutdown: shutdown.signal,
-      images: new ImageStore(config.root),
-      snapshots: new OverlaySnapshotter(config.root),
-      inventory: options.inventory ?? (async () => EMPTY_INVENTORY),
+      images,
+      snapshots,
+      containers,
+      execs: new ExecSessions(containers),
+      inventory:
+        options.inventory ??
+        (async () => ({
+          ...EMPTY_INVENTORY,
+          images: (await images.list()).length,
+          containers: containers.counts(),
+        })),
     };
     const router = new Router();
     for (const module of options.routes ?? routeModules) module.register(router, services);
@@ -137,6 +153,8 @@ export async function startEngine(
         for (const hook of [...(options.onClose ?? [])].reverse()) {
           await hook().catch((error: unknown) => log.error('shutdown step failed', { error }));
         }
+        // Containers keep running: only the engine's watchers on them end.
+        await containers.close().catch((error: unknown) => log.error('closing containers failed', { error }));
         await rm(config.socket, { force: true });
         await removePidFileIfOurs(config.pidFile);
         log.info('engine stopped');

@@ -2,7 +2,16 @@
 // and one entry here.
 
 import type { RouteModule } from '../services.js';
+import { archiveRoutes } from './archive.js';
+import { containerRoutes } from './containers.js';
+import { execRoutes } from './exec.js';
 import { imageRoutes } from './images.js';
 import { systemRoutes } from './system.js';
 
-export const routeModules: readonly RouteModule[] = [systemRoutes, imageRoutes];
+export const routeModules: readonly RouteModule[] = [
+  systemRoutes,
+  imageRoutes,
+  containerRoutes,
+  execRoutes,
+  archiveRoutes,
+];

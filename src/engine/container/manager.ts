@@ -1,0 +1,893 @@
+// The container subsystem: every container's lifecycle composed from the image store, the overlay snapshotter
+// and the runtime (runc under conmon). Records live in memory and on disk (written through on every change);
+// each running container has an exit watcher on its monitor's exit file (no polling).
+//
+//   const containers = await ContainerManager.open({ config, images, snapshots, events });
+//   const { id } = await containers.create({ Image: 'busybox', Cmd: ['true'] });
+//   const exited = containers.waitFor(id, 'next-exit');  // registered before start
+//   await containers.start(id); (await exited).StatusCode === 0;
+//
+// Invariants: operations on one container are serialised; the snapshot is mounted only while a runtime
+// container exists (or briefly for archive access); closing the manager leaves containers running — a new
+// manager adopts them from their records.
+import { EventEmitter } from 'node:events';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BerthError, isBerthError, messageOf } from '../../shared/errors.js';
+import type {
+  ContainerCreateRequest,
+  ContainerInspect,
+  ContainerSummary,
+  ContainerWaitResponse,
+  WaitCondition,
+} from '../api/containers.js';
+import type { Filters } from '../api/filters.js';
+import type { EngineConfig } from '../config.js';
+import type { EventBus } from '../events/bus.js';
+import type { ImageStore } from '../image/image-store.js';
+import type { AttachSession, OutputStream } from '../runtime/attach.js';
+import { readLogs } from '../runtime/logs.js';
+import { adopt, createContainer, type MonitoredContainer } from '../runtime/monitor.js';
+import { Runc } from '../runtime/runc.js';
+import { resolveUser } from '../runtime/user.js';
+import type { OverlaySnapshotter } from '../snapshot/overlay.js';
+import { readJsonIfExists, writeJsonAtomic } from '../store/atomic-json.js';
+import { writeBundle, writeEtcFiles } from './bundle.js';
+import { mergeCreateConfig } from './create-config.js';
+import { checkHostConfig, hostMounts } from './host-config.js';
+import { KeyedLock } from './keyed-lock.js';
+import { checkContainerFilters, matchContainer } from './list-filter.js';
+import { generateName, newContainerId, normaliseName } from './names.js';
+import {
+  ZERO_TIME,
+  containerPaths,
+  containersDir,
+  type ContainerPaths,
+  type ContainerRecord,
+} from './record.js';
+import { inspectView, summaryView } from './view.js';
+
+/** The few logger methods the subsystem uses (the server's logger fits). */
+export interface ContainerLog {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface ContainerManagerOptions {
+  config: EngineConfig;
+  images: ImageStore;
+  snapshots: OverlaySnapshotter;
+  events: EventBus;
+  log?: ContainerLog;
+  conmonBinary?: string;
+  now?: () => Date;
+}
+
+/** A running container as this engine process watches it. */
+interface Live {
+  monitored: MonitoredContainer;
+  /** Resolves once the exit is recorded (record updated, runtime deleted, snapshot unmounted). */
+  exitHandled: Promise<void>;
+  stopWatching: AbortController;
+  /** Set by stop/kill so the exit publishes `stop` after `die`. */
+  stopping: boolean;
+}
+
+export interface AttachOptions {
+  stream: boolean;
+  logs: boolean;
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  /** Client input (raw bytes), forwarded to the container's stdin when it was opened. */
+  input?: NodeJS.ReadableStream;
+  onOutput: (stream: OutputStream, data: Buffer) => void;
+  signal?: AbortSignal;
+}
+
+interface PendingAttach {
+  options: AttachOptions;
+  resolve: (session: AttachSession | undefined) => void;
+}
+
+const NOOP_LOG: ContainerLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+export class ContainerManager {
+  readonly runc: Runc;
+  private readonly records = new Map<string, ContainerRecord>();
+  private readonly live = new Map<string, Live>();
+  private readonly pendingAttach = new Map<string, PendingAttach[]>();
+  private readonly lock = new KeyedLock();
+  private readonly writes = new KeyedLock();
+  private readonly signals = new EventEmitter();
+  private readonly log: ContainerLog;
+  private readonly now: () => Date;
+  private closed = false;
+
+  private constructor(private readonly options: ContainerManagerOptions) {
+    this.runc = new Runc({ binary: options.config.runtime, root: options.config.runtimeStateDir });
+    this.log = options.log ?? NOOP_LOG;
+    this.now = options.now ?? (() => new Date());
+    this.signals.setMaxListeners(0);
+  }
+
+  /** Loads every record, cleans half-made containers and adopts the running ones. */
+  static async open(options: ContainerManagerOptions): Promise<ContainerManager> {
+    const manager = new ContainerManager(options);
+    await manager.recover();
+    return manager;
+  }
+
+  get config(): EngineConfig {
+    return this.options.config;
+  }
+
+  paths(id: string): ContainerPaths {
+    return containerPaths(this.options.config, id);
+  }
+
+  monitorContext(): { runc: Runc; conmonBinary?: string } {
+    return {
+      runc: this.runc,
+      ...(this.options.conmonBinary === undefined ? {} : { conmonBinary: this.options.conmonBinary }),
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------------- lookup
+
+  /** A container by full id, name (with or without `/`) or unique id prefix; NotFound as Docker words it. */
+  resolve(idOrName: string): ContainerRecord {
+    const exact = this.records.get(idOrName);
+    if (exact !== undefined) return exact;
+    const name = idOrName.startsWith('/') ? idOrName.slice(1) : idOrName;
+    for (const record of this.records.values()) if (record.name === name) return record;
+    if (/^[0-9a-f]+$/.test(idOrName)) {
+      const matches = [...this.records.values()].filter((r) => r.id.startsWith(idOrName));
+      if (matches.length === 1 && matches[0] !== undefined) return matches[0];
+      if (matches.length > 1)
+        throw new BerthError('InvalidArgument', `multiple IDs found with provided prefix: ${idOrName}`);
+    }
+    throw new BerthError('NotFound', `No such container: ${idOrName}`);
+  }
+
+  isRunning(id: string): boolean {
+    return this.live.has(id);
+  }
+
+  monitored(id: string): MonitoredContainer | undefined {
+    return this.live.get(id)?.monitored;
+  }
+
+  all(): ContainerRecord[] {
+    return [...this.records.values()];
+  }
+
+  counts(): { total: number; running: number; paused: number; stopped: number } {
+    let running = 0;
+    let paused = 0;
+    for (const record of this.records.values()) {
+      if (record.state.status === 'running') running++;
+      else if (record.state.status === 'paused') paused++;
+    }
+    const total = this.records.size;
+    return { total, running, paused, stopped: total - running - paused };
+  }
+
+  imagesInUse(): Set<string> {
+    return new Set([...this.records.values()].map((r) => r.imageId));
+  }
+
+  // ---------------------------------------------------------------------------------------------- create
+
+  async create(
+    request: ContainerCreateRequest,
+    requestedName?: string,
+  ): Promise<{ id: string; warnings: string[] }> {
+    if (request.Image === undefined || request.Image === '')
+      throw new BerthError('InvalidArgument', 'config cannot be empty in order to create a container');
+    const hostConfig = request.HostConfig ?? {};
+    checkHostConfig(hostConfig);
+    const image = await this.options.images.resolve(request.Image);
+    const imageConfig = await this.options.images.config(image);
+    const id = newContainerId();
+    const { config, path, args } = mergeCreateConfig(request, imageConfig.config, {
+      id,
+      imageName: request.Image,
+    });
+    // Names are claimed synchronously with the conflict check, so two creates cannot take one name.
+    let name: string;
+    if (requestedName !== undefined && requestedName !== '') {
+      name = normaliseName(requestedName);
+      const holder = [...this.records.values()].find((r) => r.name === name);
+      if (holder !== undefined) {
+        throw new BerthError(
+          'Conflict',
+          `Conflict. The container name "/${name}" is already in use by container "${holder.id}". You have to remove (or rename) that container to be able to reuse that name.`,
+        );
+      }
+    } else {
+      name = generateName((candidate) => [...this.records.values()].some((r) => r.name === candidate));
+    }
+    const record: ContainerRecord = {
+      id,
+      name,
+      created: nanoTime(this.now()),
+      image: request.Image,
+      imageId: image.id,
+      layers: [...image.chainIds],
+      path,
+      args,
+      config,
+      hostConfig: { ...hostConfig },
+      state: {
+        status: 'created',
+        pid: 0,
+        exitCode: 0,
+        error: '',
+        oomKilled: false,
+        startedAt: ZERO_TIME,
+        finishedAt: ZERO_TIME,
+      },
+      restartCount: 0,
+    };
+    this.records.set(id, record);
+    try {
+      await mkdir(this.paths(id).dir, { recursive: true, mode: 0o700 });
+      await this.persist(record);
+    } catch (error) {
+      this.records.delete(id);
+      await rm(this.paths(id).dir, { recursive: true, force: true });
+      throw error;
+    }
+    this.publish(record, 'create');
+    return { id, warnings: [] };
+  }
+
+  // ---------------------------------------------------------------------------------------------- start
+
+  /** Starts the container; false when it was running already (HTTP 304). */
+  start(idOrName: string): Promise<boolean> {
+    const { id } = this.resolve(idOrName);
+    return this.lock.run(id, () => this.startLocked(id));
+  }
+
+  private async startLocked(id: string): Promise<boolean> {
+    const record = this.requireRecord(id);
+    if (this.live.has(id)) {
+      if (record.state.status === 'paused')
+        throw new BerthError('Conflict', `cannot start a paused container, try unpause instead`);
+      return false;
+    }
+    if (record.state.status === 'removing' || record.state.status === 'dead')
+      throw new BerthError('Conflict', `container ${id} is marked for removal and cannot be started`);
+    const paths = this.paths(id);
+    let monitored: MonitoredContainer | undefined;
+    try {
+      await this.ensureBindSources(record);
+      const rootfs = await this.mountRootfs(record);
+      const user = await resolveUser(rootfs, record.config.User ?? '');
+      await writeEtcFiles(record, paths);
+      await rm(paths.bundleDir, { recursive: true, force: true });
+      await writeBundle({ record, paths, rootfs, user });
+      await this.runc.delete(id, { force: true }).catch(() => undefined);
+      monitored = await createContainer(this.monitorContext(), {
+        id,
+        bundleDir: paths.bundleDir,
+        logPath: paths.logPath,
+        exitDir: paths.exitDir,
+        persistDir: paths.bundleDir,
+        terminal: record.config.Tty === true,
+        stdin: record.config.OpenStdin === true,
+        name: record.name,
+      });
+      record.monitor = monitored.record;
+      await this.persist(record);
+      await this.connectPendingAttaches(id, monitored);
+      await monitored.start();
+    } catch (error) {
+      await monitored?.delete().catch(() => undefined);
+      await this.options.snapshots.unmount(id).catch(() => undefined);
+      delete record.monitor;
+      record.state.error = messageOf(error);
+      record.state.exitCode = /executable file not found|no such file or directory/i.test(record.state.error)
+        ? 127
+        : /permission denied/i.test(record.state.error)
+          ? 126
+          : 128;
+      await this.persist(record).catch(() => undefined);
+      this.releasePendingAttaches(id);
+      throw startError(error);
+    }
+    const state = await monitored.state().catch(() => undefined);
+    record.state = {
+      status: 'running',
+      pid: state?.pid ?? monitored.pid,
+      exitCode: 0,
+      error: '',
+      oomKilled: false,
+      startedAt: nanoTime(this.now()),
+      finishedAt: record.state.finishedAt,
+    };
+    this.watch(record, monitored);
+    await this.persist(record);
+    this.publish(record, 'start');
+    return true;
+  }
+
+  /** Binds from `Binds` get their missing source created (Docker's legacy rule); Mounts must exist. */
+  private async ensureBindSources(record: ContainerRecord): Promise<void> {
+    for (const { source, create } of hostMounts(record.hostConfig).bindSources) {
+      const exists = await stat(source).then(
+        () => true,
+        () => false,
+      );
+      if (exists) continue;
+      if (!create)
+        throw new BerthError(
+          'InvalidArgument',
+          `invalid mount config for type "bind": bind source path does not exist: ${source}`,
+        );
+      await mkdir(source, { recursive: true });
+    }
+  }
+
+  /** Prepares the snapshot when it does not exist yet, mounts it, and returns the rootfs path. */
+  async mountRootfs(record: ContainerRecord): Promise<string> {
+    const snapshots = this.options.snapshots;
+    if (!(await snapshots.list()).includes(record.id)) await snapshots.prepare(record.id, record.layers);
+    return (await snapshots.mount(record.id)).mountpoint;
+  }
+
+  /**
+   * Runs `task` with the container's rootfs mounted (archive access to a stopped container), unmounting
+   * afterwards unless the container runs.
+   */
+  withRootfs<T>(idOrName: string, task: (rootfs: string) => Promise<T>): Promise<T> {
+    const { id } = this.resolve(idOrName);
+    if (this.live.has(id)) return task(this.options.snapshots.describe(id).mountpoint);
+    return this.lock.run(id, async () => {
+      const record = this.requireRecord(id);
+      if (this.live.has(id)) return task(this.options.snapshots.describe(id).mountpoint);
+      const rootfs = await this.mountRootfs(record);
+      try {
+        return await task(rootfs);
+      } finally {
+        if (!this.live.has(id)) await this.options.snapshots.unmount(id).catch(() => undefined);
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------- exit
+
+  private watch(record: ContainerRecord, monitored: MonitoredContainer): void {
+    const stopWatching = new AbortController();
+    let resolveHandled: () => void = () => undefined;
+    const exitHandled = new Promise<void>((resolve) => (resolveHandled = resolve));
+    const live: Live = { monitored, exitHandled, stopWatching, stopping: false };
+    this.live.set(record.id, live);
+    monitored.wait(stopWatching.signal).then(
+      (code) => {
+        void this.handleExit(record.id, live, code)
+          .catch((error: unknown) =>
+            this.log.error('recording a container exit failed', { id: record.id, error: messageOf(error) }),
+          )
+          .finally(resolveHandled)
+          .then(() => this.afterExit(record.id));
+      },
+      () => resolveHandled(), // the engine is closing: the container keeps running unwatched
+    );
+  }
+
+  private async handleExit(id: string, live: Live, exitCode: number): Promise<void> {
+    const record = this.records.get(id);
+    if (record === undefined) return;
+    const oomKilled = await live.monitored.oomKilled();
+    await live.monitored
+      .delete()
+      .catch((error: unknown) => this.log.warn('runtime delete failed', { id, error: messageOf(error) }));
+    await this.options.snapshots
+      .unmount(id)
+      .catch((error: unknown) => this.log.warn('unmount failed', { id, error: messageOf(error) }));
+    this.live.delete(id);
+    delete record.monitor;
+    record.state = {
+      ...record.state,
+      status: 'exited',
+      pid: 0,
+      exitCode,
+      oomKilled,
+      finishedAt: nanoTime(this.now()),
+    };
+    await this.persist(record);
+    if (oomKilled) this.publish(record, 'oom');
+    this.publish(record, 'die', { exitCode: String(exitCode) });
+    if (live.stopping) this.publish(record, 'stop');
+    this.signals.emit(`exit:${id}`, exitCode);
+  }
+
+  private afterExit(id: string): void {
+    const record = this.records.get(id);
+    if (record === undefined || this.closed || record.hostConfig.AutoRemove !== true) return;
+    if (record.state.status !== 'exited') return;
+    this.remove(id, { force: true }).catch((error: unknown) => {
+      if (!isBerthError(error, 'NotFound'))
+        this.log.error('auto-remove failed', { id, error: messageOf(error) });
+    });
+  }
+
+  /** Resolves when the container's current run has ended (at once if it is not running). */
+  runEnded(id: string): Promise<void> {
+    return this.live.get(id)?.exitHandled ?? Promise.resolve();
+  }
+
+  // ---------------------------------------------------------------------------------------------- stop, kill
+
+  /** Docker's stop: the stop signal, SIGKILL after the grace period; false when not running (HTTP 304). */
+  stop(idOrName: string, options: { timeoutSeconds?: number; signal?: string } = {}): Promise<boolean> {
+    const { id } = this.resolve(idOrName);
+    return this.lock.run(id, () => this.stopLocked(id, options));
+  }
+
+  private async stopLocked(
+    id: string,
+    options: { timeoutSeconds?: number; signal?: string },
+  ): Promise<boolean> {
+    const record = this.requireRecord(id);
+    const live = this.live.get(id);
+    if (live === undefined) return false;
+    live.stopping = true;
+    if (record.state.status === 'paused') await this.runc.resume(id).catch(() => undefined);
+    const timeout = options.timeoutSeconds ?? record.config.StopTimeout ?? 10;
+    const signal = normaliseSignal(options.signal || record.config.StopSignal || 'SIGTERM');
+    this.publish(record, 'kill', { signal: String(signalNumber(signal)) });
+    await live.monitored.stop({ signal, timeoutMs: timeout < 0 ? 2 ** 31 - 1 : timeout * 1000 });
+    await live.exitHandled;
+    return true;
+  }
+
+  async kill(idOrName: string, signal = 'SIGKILL'): Promise<void> {
+    const record = this.resolve(idOrName);
+    const live = this.live.get(record.id);
+    if (live === undefined) throw new BerthError('Conflict', `Container ${record.id} is not running`);
+    const normalised = normaliseSignal(signal);
+    await live.monitored.kill(normalised);
+    this.publish(record, 'kill', { signal: String(signalNumber(normalised)) });
+  }
+
+  async restart(idOrName: string, options: { timeoutSeconds?: number; signal?: string } = {}): Promise<void> {
+    const { id } = this.resolve(idOrName);
+    await this.lock.run(id, async () => {
+      await this.stopLocked(id, options);
+      await this.startLocked(id);
+    });
+    this.publish(this.requireRecord(id), 'restart');
+  }
+
+  async pause(idOrName: string): Promise<void> {
+    const { id } = this.resolve(idOrName);
+    await this.lock.run(id, async () => {
+      const record = this.requireRecord(id);
+      if (!this.live.has(id)) throw new BerthError('Conflict', `Container ${id} is not running`);
+      if (record.state.status === 'paused')
+        throw new BerthError('Conflict', `Container ${id} is already paused`);
+      await this.runc.pause(id);
+      record.state.status = 'paused';
+      await this.persist(record);
+      this.publish(record, 'pause');
+    });
+  }
+
+  async unpause(idOrName: string): Promise<void> {
+    const { id } = this.resolve(idOrName);
+    await this.lock.run(id, async () => {
+      const record = this.requireRecord(id);
+      if (record.state.status !== 'paused') throw new BerthError('Conflict', `Container ${id} is not paused`);
+      await this.runc.resume(id);
+      record.state.status = 'running';
+      await this.persist(record);
+      this.publish(record, 'unpause');
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------- wait
+
+  /**
+   * Waits for a condition. The waiter is registered before this returns (so a caller can answer 200 and
+   * then start the container without missing the exit).
+   */
+  waitFor(
+    idOrName: string,
+    condition: WaitCondition = 'not-running',
+    signal?: AbortSignal,
+  ): Promise<ContainerWaitResponse> {
+    const record = this.resolve(idOrName);
+    const id = record.id;
+    if (condition === 'not-running' && !this.live.has(id)) {
+      return Promise.resolve(waitResponse(record));
+    }
+    return new Promise((resolve, reject) => {
+      const event = condition === 'removed' ? `removed:${id}` : `exit:${id}`;
+      const onEvent = (): void => {
+        cleanup();
+        const current = this.records.get(id) ?? record;
+        resolve(waitResponse(current));
+      };
+      const onAbort = (): void => {
+        cleanup();
+        reject(new BerthError('Cancelled', 'wait cancelled'));
+      };
+      const cleanup = (): void => {
+        this.signals.off(event, onEvent);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      this.signals.on(event, onEvent);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------- remove
+
+  remove(idOrName: string, options: { force?: boolean } = {}): Promise<void> {
+    const { id } = this.resolve(idOrName);
+    return this.lock.run(id, async () => {
+      const record = this.records.get(id);
+      if (record === undefined) throw new BerthError('NotFound', `No such container: ${idOrName}`);
+      const live = this.live.get(id);
+      if (live !== undefined) {
+        if (options.force !== true) {
+          throw new BerthError(
+            'Conflict',
+            `You cannot remove a ${record.state.status} container ${id}. Stop the container before attempting removal or force remove`,
+          );
+        }
+        if (record.state.status === 'paused') await this.runc.resume(id).catch(() => undefined);
+        await live.monitored.kill('SIGKILL', { all: true }).catch(() => undefined);
+        this.publish(record, 'kill', { signal: '9' });
+        await live.exitHandled;
+      }
+      record.state.status = 'removing';
+      this.releasePendingAttaches(id);
+      await this.runc.delete(id, { force: true }).catch(() => undefined);
+      await this.options.snapshots.remove(id);
+      const paths = this.paths(id);
+      await rm(paths.bundleDir, { recursive: true, force: true });
+      await rm(paths.execsDir, { recursive: true, force: true });
+      await rm(join(paths.exitDir, id), { force: true });
+      await this.writes.run(id, () => rm(paths.dir, { recursive: true, force: true }));
+      this.records.delete(id);
+      this.publish(record, 'destroy');
+      this.signals.emit(`removed:${id}`);
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------- views
+
+  inspect(idOrName: string, execIds: string[] = []): ContainerInspect {
+    const record = this.resolve(idOrName);
+    const snapshot = this.options.snapshots.describe(record.id);
+    return inspectView(record, this.paths(record.id), {
+      execIds,
+      graphDriver: { MergedDir: snapshot.mountpoint, UpperDir: snapshot.upper, WorkDir: snapshot.work },
+    });
+  }
+
+  async list(options: {
+    all?: boolean;
+    filters?: Filters;
+    limit?: number;
+    size?: boolean;
+  }): Promise<ContainerSummary[]> {
+    const filters = options.filters ?? new Map();
+    checkContainerFilters(filters);
+    let records = [...this.records.values()]
+      .filter(
+        (r) =>
+          options.all === true ||
+          r.state.status === 'running' ||
+          r.state.status === 'paused' ||
+          filters.has('status'),
+      )
+      .filter((r) => matchContainer(r, filters))
+      .sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : 0));
+    if (options.limit !== undefined && options.limit > 0) records = records.slice(0, options.limit);
+    const now = this.now().getTime();
+    const out: ContainerSummary[] = [];
+    for (const record of records) {
+      const size = options.size === true ? await this.sizes(record) : undefined;
+      out.push(summaryView(record, now, size));
+    }
+    return out;
+  }
+
+  private async sizes(record: ContainerRecord): Promise<{ rw: number; rootFs: number }> {
+    const rw = await directorySize(this.options.snapshots.describe(record.id).upper);
+    const image = await this.options.images.get(record.imageId as `sha256:${string}`).catch(() => undefined);
+    return { rw, rootFs: rw + (image?.size ?? 0) };
+  }
+
+  // ---------------------------------------------------------------------------------------------- attach
+
+  /**
+   * Attaches a client: replays the log when asked, then (with `stream`) connects to the monitor now if the
+   * container runs, or at its next start (before its process runs, so no output is lost). Resolves when the
+   * attachment ends: the container exits, it is removed, or the client goes.
+   */
+  async attach(idOrName: string, options: AttachOptions): Promise<void> {
+    const record = this.resolve(idOrName);
+    if (options.logs) {
+      for (const entry of await readLogs(this.paths(record.id).logPath, {
+        stdout: options.stdout,
+        stderr: options.stderr,
+      })) {
+        options.onOutput(entry.stream, Buffer.from(entry.message));
+      }
+    }
+    if (!options.stream) return;
+    const live = this.live.get(record.id);
+    let session: AttachSession | undefined;
+    if (live !== undefined) {
+      session = await this.openSession(record, live.monitored, options);
+    } else {
+      session = await new Promise<AttachSession | undefined>((resolve) => {
+        const list = this.pendingAttach.get(record.id) ?? [];
+        const pending: PendingAttach = { options, resolve };
+        list.push(pending);
+        this.pendingAttach.set(record.id, list);
+        options.signal?.addEventListener(
+          'abort',
+          () => {
+            const current = this.pendingAttach.get(record.id);
+            if (current !== undefined)
+              this.pendingAttach.set(
+                record.id,
+                current.filter((p) => p !== pending),
+              );
+            resolve(undefined);
+          },
+          { once: true },
+        );
+      });
+    }
+    if (session === undefined) return;
+    this.publish(record, 'attach');
+    const opened = session;
+    const onAbort = (): void => opened.close();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    await opened.closed;
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+
+  private async openSession(
+    record: ContainerRecord,
+    monitored: MonitoredContainer,
+    options: AttachOptions,
+  ): Promise<AttachSession> {
+    const session = await monitored.attach({
+      onOutput: (stream, data) => {
+        if ((stream === 'stdout' && options.stdout) || (stream === 'stderr' && options.stderr))
+          options.onOutput(stream, data);
+      },
+    });
+    if (options.stdin && options.input !== undefined && record.config.OpenStdin === true) {
+      options.input.on('data', (chunk: Buffer | string) =>
+        session.write(typeof chunk === 'string' ? Buffer.from(chunk) : chunk),
+      );
+      options.input.on('end', () => {
+        if (record.config.StdinOnce === true || record.config.Tty !== true) session.endInput();
+      });
+    }
+    return session;
+  }
+
+  private async connectPendingAttaches(id: string, monitored: MonitoredContainer): Promise<void> {
+    const pending = this.pendingAttach.get(id) ?? [];
+    this.pendingAttach.delete(id);
+    const record = this.requireRecord(id);
+    for (const attach of pending) {
+      try {
+        attach.resolve(await this.openSession(record, monitored, attach.options));
+      } catch (error) {
+        this.log.warn('attach at start failed', { id, error: messageOf(error) });
+        attach.resolve(undefined);
+      }
+    }
+  }
+
+  private releasePendingAttaches(id: string): void {
+    for (const attach of this.pendingAttach.get(id) ?? []) attach.resolve(undefined);
+    this.pendingAttach.delete(id);
+  }
+
+  async resize(idOrName: string, height: number, width: number): Promise<void> {
+    const record = this.resolve(idOrName);
+    const live = this.live.get(record.id);
+    if (live === undefined) throw new BerthError('Conflict', `Container ${record.id} is not running`);
+    if (record.config.Tty !== true) return; // Docker ignores a resize without a terminal
+    await live.monitored.resize(height, width);
+  }
+
+  // ---------------------------------------------------------------------------------------------- recovery
+
+  private async recover(): Promise<void> {
+    const { config, snapshots } = this.options;
+    const dir = containersDir(config);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await mkdir(config.monitor.exitsDir, { recursive: true });
+    await snapshots.cleanTemp();
+    for (const name of await readdir(dir)) {
+      const record = await readJsonIfExists<ContainerRecord>(this.paths(name).recordFile).catch(
+        () => undefined,
+      );
+      if (record === undefined || record.id !== name) {
+        // Half-created: a directory without a whole record.
+        await rm(join(dir, name), { recursive: true, force: true });
+        continue;
+      }
+      this.records.set(record.id, record);
+    }
+    for (const id of await snapshots.list()) {
+      if (!this.records.has(id))
+        await snapshots
+          .remove(id)
+          .catch((error: unknown) =>
+            this.log.warn('removing a stray snapshot failed', { id, error: messageOf(error) }),
+          );
+    }
+    for (const state of await this.runc.list().catch(() => [])) {
+      if (!this.records.get(state.id)?.monitor)
+        await this.runc.delete(state.id, { force: true }).catch(() => undefined);
+    }
+    for (const record of this.records.values()) {
+      await this.recoverOne(record).catch((error: unknown) =>
+        this.log.error('recovering a container failed', { id: record.id, error: messageOf(error) }),
+      );
+    }
+  }
+
+  private async recoverOne(record: ContainerRecord): Promise<void> {
+    const id = record.id;
+    if (record.monitor !== undefined) {
+      const adoption = await adopt(this.monitorContext(), record.monitor);
+      const alive = adoption.status === 'running' || adoption.status === 'paused';
+      if (
+        alive &&
+        adoption.monitorAlive &&
+        (record.state.status === 'running' || record.state.status === 'paused')
+      ) {
+        record.state.status = adoption.status === 'paused' ? 'paused' : 'running';
+        record.state.pid = adoption.container.pid || record.state.pid;
+        this.watch(record, adoption.container);
+        await this.persist(record);
+        this.log.info('adopted running container', { id });
+        return;
+      }
+      await adoption.container.delete().catch(() => undefined);
+      if (record.state.status === 'running' || record.state.status === 'paused') {
+        // It exited while no engine watched: record what its monitor wrote.
+        const exitFile = join(record.monitor.exitDir, id);
+        const finished = await stat(exitFile).then(
+          (s) => s.mtime,
+          () => this.now(),
+        );
+        record.state = {
+          ...record.state,
+          status: 'exited',
+          pid: 0,
+          exitCode: adoption.exitCode ?? 255,
+          oomKilled: await adoption.container.oomKilled(),
+          finishedAt: nanoTime(finished),
+        };
+      }
+      delete record.monitor;
+      await this.persist(record);
+    } else if (record.state.status === 'running' || record.state.status === 'paused') {
+      record.state = {
+        ...record.state,
+        status: 'exited',
+        pid: 0,
+        exitCode: 255,
+        finishedAt: nanoTime(this.now()),
+      };
+      await this.persist(record);
+    }
+    await this.options.snapshots.unmount(id).catch(() => undefined);
+    await rm(this.paths(id).bundleDir, { recursive: true, force: true });
+  }
+
+  /** Stops watching: the containers keep running, and the next engine adopts them. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const live of this.live.values()) live.stopWatching.abort();
+    for (const id of [...this.pendingAttach.keys()]) this.releasePendingAttaches(id);
+    await Promise.all([...this.live.values()].map((live) => live.exitHandled));
+    this.live.clear();
+  }
+
+  // ---------------------------------------------------------------------------------------------- helpers
+
+  requireRecord(id: string): ContainerRecord {
+    const record = this.records.get(id);
+    if (record === undefined) throw new BerthError('NotFound', `No such container: ${id}`);
+    return record;
+  }
+
+  private persist(record: ContainerRecord): Promise<void> {
+    const snapshot = structuredClone(record);
+    return this.writes.run(record.id, async () => {
+      if (!this.records.has(record.id)) return;
+      await writeJsonAtomic(this.paths(record.id).recordFile, snapshot);
+    });
+  }
+
+  publish(record: ContainerRecord, action: string, extra: Record<string, string> = {}): void {
+    this.options.events.publish({
+      type: 'container',
+      action,
+      actor: {
+        id: record.id,
+        attributes: { ...(record.config.Labels ?? {}), image: record.image, name: record.name, ...extra },
+      },
+    });
+  }
+}
+
+function waitResponse(record: ContainerRecord): ContainerWaitResponse {
+  return {
+    StatusCode: record.state.exitCode,
+    Error: record.state.error === '' ? null : { Message: record.state.error },
+  };
+}
+
+/** A start failure as the client should see it: runc's "not found"-style errors are the request's fault. */
+function startError(error: unknown): BerthError {
+  const message = messageOf(error);
+  if (
+    /executable file not found|no such file or directory|permission denied|unable to find user/i.test(message)
+  )
+    return new BerthError('InvalidArgument', message, { cause: error });
+  return isBerthError(error) ? error : new BerthError('Internal', message, { cause: error });
+}
+
+/** RFC 3339 with nanoseconds, as Docker writes times (millisecond precision padded). */
+export function nanoTime(date: Date): string {
+  return date.toISOString().replace(/\.(\d{3})Z$/, '.$1000000Z');
+}
+
+const SIGNALS: Record<string, number> = {
+  SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGILL: 4, SIGTRAP: 5, SIGABRT: 6, SIGBUS: 7, SIGFPE: 8, SIGKILL: 9,
+  SIGUSR1: 10, SIGSEGV: 11, SIGUSR2: 12, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15, SIGSTKFLT: 16, SIGCHLD: 17,
+  SIGCONT: 18, SIGSTOP: 19, SIGTSTP: 20, SIGTTIN: 21, SIGTTOU: 22, SIGURG: 23, SIGXCPU: 24, SIGXFSZ: 25,
+  SIGVTALRM: 26, SIGPROF: 27, SIGWINCH: 28, SIGIO: 29, SIGPWR: 30, SIGSYS: 31,
+}; // prettier-ignore
+
+/** `TERM`, `sigterm`, `SIGTERM` or `15` → `SIGTERM`; throws InvalidArgument for anything else. */
+export function normaliseSignal(signal: string): string {
+  const text = signal.trim().toUpperCase();
+  if (/^\d+$/.test(text)) {
+    const name = Object.entries(SIGNALS).find(([, n]) => n === Number(text))?.[0];
+    if (name !== undefined) return name;
+    if (Number(text) >= 34 && Number(text) <= 64) return text;
+  } else {
+    const name = text.startsWith('SIG') ? text : `SIG${text}`;
+    if (SIGNALS[name] !== undefined) return name;
+  }
+  throw new BerthError('InvalidArgument', `Invalid signal: ${signal}`);
+}
+
+export function signalNumber(signal: string): number {
+  return SIGNALS[signal] ?? Number(signal);
+}
+
+async function directorySize(dir: string): Promise<number> {
+  let total = 0;
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
+  for (const entry of entries) {
+    if (!entry.isFile()) continue;
+    total += await stat(join(entry.parentPath, entry.name)).then(
+      (s) => s.size,
+      () => 0,
+    );
+  }
+  return total;
+}

@@ -1,0 +1,81 @@
+// What the engine persists about one container, and where its files live. The record is the only memory an
+// engine has of a container across restarts: everything needed to adopt it again (monitor record, snapshot id)
+// is in here. Invariant: a record on disk is always whole (written atomically) and its `status` never claims
+// `running` for a container whose runtime state was not created first.
+import { join } from 'node:path';
+import type { ContainerConfig, ContainerStatus, HostConfig } from '../api/containers.js';
+import type { EngineConfig } from '../config.js';
+import type { MonitorRecord } from '../runtime/monitor.js';
+
+export const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+export interface ContainerStateRecord {
+  status: ContainerStatus;
+  pid: number;
+  exitCode: number;
+  error: string;
+  oomKilled: boolean;
+  startedAt: string;
+  finishedAt: string;
+}
+
+export interface ContainerRecord {
+  id: string;
+  /** Without the leading slash. */
+  name: string;
+  /** RFC 3339 with nanoseconds. */
+  created: string;
+  /** The image as the client named it (Config.Image). */
+  image: string;
+  /** The resolved image ID (sha256:...). */
+  imageId: string;
+  /** Layer chain IDs of the image, base first (what the snapshot is prepared over). */
+  layers: string[];
+  path: string;
+  args: string[];
+  /** The effective config: the request merged with the image's defaults. */
+  config: ContainerConfig;
+  hostConfig: HostConfig;
+  state: ContainerStateRecord;
+  restartCount: number;
+  /** Present while a runtime container (and its monitor) exists for this container. */
+  monitor?: MonitorRecord;
+}
+
+/** Where one container's files are: persistent ones under the state root, runtime ones under the run dir. */
+export interface ContainerPaths {
+  /** <root>/containers/<id>: container.json, container.log, hostname, hosts, resolv.conf. */
+  dir: string;
+  recordFile: string;
+  logPath: string;
+  hostnamePath: string;
+  hostsPath: string;
+  resolvConfPath: string;
+  /**
+   * <run>/b/<id prefix>: config.json and the monitor's attach socket, ctl FIFO and pid files. Short, because
+   * conmon makes its TTY console socket here and unix socket paths hold only 107 bytes.
+   */
+  bundleDir: string;
+  /** <run>/e/<id prefix>: one directory per exec session (short for the same reason). */
+  execsDir: string;
+  exitDir: string;
+}
+
+export function containersDir(config: EngineConfig): string {
+  return join(config.root, 'containers');
+}
+
+export function containerPaths(config: EngineConfig, id: string): ContainerPaths {
+  const dir = join(containersDir(config), id);
+  return {
+    dir,
+    recordFile: join(dir, 'container.json'),
+    logPath: join(dir, 'container.log'),
+    hostnamePath: join(dir, 'hostname'),
+    hostsPath: join(dir, 'hosts'),
+    resolvConfPath: join(dir, 'resolv.conf'),
+    bundleDir: join(config.runDir, 'b', id.slice(0, 20)),
+    execsDir: join(config.runDir, 'e', id.slice(0, 20)),
+    exitDir: config.monitor.exitsDir,
+  };
+}

@@ -1,0 +1,211 @@
+// How a container record looks on the wire: the inspect document, the list summary and the human status
+// text ("Up 5 seconds", "Exited (0) 3 seconds ago"), in Docker's shapes. Invariant: pure, and never null where
+// Docker gives [] or {} (clients iterate Mounts, Labels, NetworkSettings.Ports and .Networks).
+import type {
+  ContainerInspect,
+  ContainerSummary,
+  EndpointSettings,
+  MountPoint,
+  PortMap,
+  SummaryPort,
+} from '../api/containers.js';
+import { hostMounts, networkNamespace } from './host-config.js';
+import type { ContainerPaths, ContainerRecord } from './record.js';
+
+/** Docker's units.HumanDuration. */
+export function humanDuration(ms: number): string {
+  const seconds = Math.floor(ms / 1000);
+  if (seconds < 1) return 'Less than a second';
+  if (seconds === 1) return '1 second';
+  if (seconds < 60) return `${seconds} seconds`;
+  const minutes = Math.floor(ms / 60_000);
+  if (minutes === 1) return 'About a minute';
+  if (minutes < 60) return `${minutes} minutes`;
+  const hours = Math.round(ms / 3_600_000);
+  if (hours === 1) return 'About an hour';
+  if (hours < 48) return `${hours} hours`;
+  if (hours < 24 * 7 * 2) return `${Math.floor(hours / 24)} days`;
+  if (hours < 24 * 30 * 2) return `${Math.floor(hours / 24 / 7)} weeks`;
+  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24 / 30)} months`;
+  return `${Math.floor(hours / 24 / 365)} years`;
+}
+
+export function statusText(record: ContainerRecord, now: number): string {
+  const { state } = record;
+  switch (state.status) {
+    case 'running':
+      return `Up ${humanDuration(now - Date.parse(state.startedAt))}`;
+    case 'paused':
+      return `Up ${humanDuration(now - Date.parse(state.startedAt))} (Paused)`;
+    case 'restarting':
+      return `Restarting (${state.exitCode}) ${humanDuration(now - Date.parse(state.finishedAt))} ago`;
+    case 'exited':
+      return `Exited (${state.exitCode}) ${humanDuration(now - Date.parse(state.finishedAt))} ago`;
+    case 'removing':
+      return 'Removal In Progress';
+    case 'dead':
+      return 'Dead';
+    default:
+      return 'Created';
+  }
+}
+
+/** The network mode as Docker reports it ("default" is the bridge). */
+export function networkModeName(record: ContainerRecord): string {
+  const mode = record.hostConfig.NetworkMode;
+  return mode === undefined || mode === '' || mode === 'default' ? 'bridge' : mode;
+}
+
+function endpoints(record: ContainerRecord): Record<string, EndpointSettings> {
+  // Until the network subsystem exists only `host` joins a network; the others have loopback only.
+  if (networkNamespace(record.hostConfig.NetworkMode) !== 'host') return {};
+  return {
+    host: {
+      IPAMConfig: null,
+      Links: null,
+      Aliases: null,
+      MacAddress: '',
+      NetworkID: 'host',
+      EndpointID: '',
+      Gateway: '',
+      IPAddress: '',
+      IPPrefixLen: 0,
+      IPv6Gateway: '',
+      GlobalIPv6Address: '',
+      GlobalIPv6PrefixLen: 0,
+      DriverOpts: null,
+      DNSNames: null,
+    },
+  };
+}
+
+function portMap(record: ContainerRecord): PortMap {
+  const ports: PortMap = {};
+  for (const port of Object.keys(record.config.ExposedPorts ?? {})) ports[port] = null;
+  return ports;
+}
+
+export function mountPoints(record: ContainerRecord): MountPoint[] {
+  let mounts;
+  try {
+    mounts = hostMounts(record.hostConfig).mounts;
+  } catch {
+    return [];
+  }
+  return mounts.map((mount) =>
+    mount.type === 'bind'
+      ? {
+          Type: 'bind',
+          Source: mount.source,
+          Destination: mount.destination,
+          Mode: mount.readonly === true ? 'ro' : '',
+          RW: mount.readonly !== true,
+          Propagation: mount.propagation ?? 'rprivate',
+        }
+      : {
+          Type: 'tmpfs',
+          Source: '',
+          Destination: mount.destination,
+          Mode: '',
+          RW: mount.readonly !== true,
+          Propagation: '',
+        },
+  );
+}
+
+export function inspectView(
+  record: ContainerRecord,
+  paths: ContainerPaths,
+  extra: { execIds: string[]; graphDriver: Record<string, string> },
+): ContainerInspect & { NetworkSettings: { Note?: string } } {
+  const { state } = record;
+  const isolated = networkNamespace(record.hostConfig.NetworkMode) !== 'host';
+  return {
+    Id: record.id,
+    Created: record.created,
+    Path: record.path,
+    Args: [...record.args],
+    State: {
+      Status: state.status,
+      Running: state.status === 'running' || state.status === 'paused',
+      Paused: state.status === 'paused',
+      Restarting: state.status === 'restarting',
+      OOMKilled: state.oomKilled,
+      Dead: state.status === 'dead',
+      Pid: state.pid,
+      ExitCode: state.exitCode,
+      Error: state.error,
+      StartedAt: state.startedAt,
+      FinishedAt: state.finishedAt,
+    },
+    Image: record.imageId,
+    ResolvConfPath: paths.resolvConfPath,
+    HostnamePath: paths.hostnamePath,
+    HostsPath: paths.hostsPath,
+    LogPath: paths.logPath,
+    Name: `/${record.name}`,
+    RestartCount: record.restartCount,
+    Driver: 'overlay2',
+    Platform: 'linux',
+    MountLabel: '',
+    ProcessLabel: '',
+    AppArmorProfile: '',
+    ExecIDs: extra.execIds.length > 0 ? extra.execIds : null,
+    HostConfig: {
+      ...record.hostConfig,
+      NetworkMode: networkModeName(record),
+      PortBindings: record.hostConfig.PortBindings ?? {},
+      RestartPolicy: record.hostConfig.RestartPolicy ?? { Name: 'no', MaximumRetryCount: 0 },
+      AutoRemove: record.hostConfig.AutoRemove === true,
+      LogConfig: { Type: 'json-file', Config: {} },
+    },
+    GraphDriver: { Name: 'overlay2', Data: extra.graphDriver },
+    Mounts: mountPoints(record),
+    Config: record.config,
+    NetworkSettings: {
+      Bridge: '',
+      SandboxID: '',
+      SandboxKey: '',
+      Ports: portMap(record),
+      Gateway: '',
+      IPAddress: '',
+      IPPrefixLen: 0,
+      MacAddress: '',
+      Networks: endpoints(record),
+      ...(isolated
+        ? { Note: 'network namespace with loopback only: bridge networks are not implemented yet' }
+        : {}),
+    },
+  };
+}
+
+function commandText(record: ContainerRecord): string {
+  return [record.path, ...record.args].join(' ');
+}
+
+export function summaryView(
+  record: ContainerRecord,
+  now: number,
+  size?: { rw: number; rootFs: number },
+): ContainerSummary {
+  const ports: SummaryPort[] = Object.keys(record.config.ExposedPorts ?? {}).map((key) => {
+    const [port = '0', type = 'tcp'] = key.split('/');
+    return { PrivatePort: Number(port), Type: type as SummaryPort['Type'] };
+  });
+  return {
+    Id: record.id,
+    Names: [`/${record.name}`],
+    Image: record.image,
+    ImageID: record.imageId,
+    Command: commandText(record),
+    Created: Math.floor(Date.parse(record.created) / 1000),
+    Ports: ports,
+    ...(size === undefined ? {} : { SizeRw: size.rw, SizeRootFs: size.rootFs }),
+    Labels: record.config.Labels ?? {},
+    State: record.state.status,
+    Status: statusText(record, now),
+    HostConfig: { NetworkMode: networkModeName(record) },
+    NetworkSettings: { Networks: endpoints(record) },
+    Mounts: mountPoints(record),
+  };
+}
