@@ -18,7 +18,9 @@ afterAll(async () => {
   await e?.cleanup();
 });
 
-async function tarOf(entries: Array<Partial<tar.Header> & { name: string; content?: string }>): Promise<Buffer> {
+async function tarOf(
+  entries: Array<Partial<tar.Header> & { name: string; content?: string }>,
+): Promise<Buffer> {
   const pack = tar.pack();
   for (const { content, ...header } of entries) {
     if (content === undefined) pack.entry(header);
