@@ -13,6 +13,8 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
+          // Fails the run when a suite leaves mounts, namespaces, processes or links behind.
+          globalSetup: ['test/integration/leak-check.ts'],
           include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
           environment: 'node',
           testTimeout: 120_000,
