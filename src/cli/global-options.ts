@@ -5,6 +5,7 @@ export interface GlobalOptions {
   projectName?: string;
   projectDirectory?: string;
   profile?: string[];
+  allResources?: boolean;
   envFile?: string[];
   progress: 'auto' | 'tty' | 'plain' | 'json' | 'quiet';
   ansi: 'auto' | 'never' | 'always';

@@ -17,6 +17,7 @@ export function buildProgram(): Command {
         "working directory of the project (default: the first file's)",
       ),
     )
+    .addOption(new Option('--all-resources', 'include all resources, even those not used by services'))
     .addOption(new Option('--profile <name>', 'enable a profile (repeatable)').argParser(collect))
     .addOption(
       new Option('--env-file <path>', 'an alternative environment file (repeatable)').argParser(collect),

@@ -14,6 +14,7 @@ export function loadOptionsFrom(
     projectDirectory: globals.projectDirectory,
     profiles: globals.profile,
     envFiles: globals.envFile,
+    allResources: globals.allResources === true,
     osEnv: process.env,
     readStdin: readAllStdin,
     ...extra,

@@ -95,7 +95,9 @@ describe('berth CLI frame', () => {
       const services = await run(['--profile', 'debug', 'config', '--services'], project);
       expect(services.stdout.split('\n').sort()).toEqual(['db', 'web']);
       expect((await run(['config', '--services'], project)).stdout).toBe('db');
-      expect((await run(['config', '--volumes'], project)).stdout).toBe('data');
+      // Like Docker Compose, resources no enabled service uses are left out unless asked for.
+      expect((await run(['config', '--volumes'], project)).stdout).toBe('');
+      expect((await run(['--all-resources', 'config', '--volumes'], project)).stdout).toBe('data');
       expect((await run(['config', '--profiles'], project)).stdout).toBe('debug');
       expect(
         (await run(['--profile', 'debug', 'config', '--images'], project)).stdout.split('\n').sort(),

@@ -59,23 +59,17 @@ export async function run(
     }),
   );
   printWarnings(loaded.warnings);
-  const project = onlyServices(loaded.project, selected);
+  // The loader has narrowed the project to the selected services and their dependencies.
+  const project = loaded.project;
 
   if (options.quiet) return;
   if (options.services) return emit(options, lines(Object.keys(project.services)));
   if (options.volumes) return emit(options, lines(Object.keys(project.volumes)));
   if (options.networks) return emit(options, lines(Object.keys(project.networks)));
   if (options.profiles) return emit(options, lines(loaded.profiles));
-  if (options.images) {
-    return emit(
-      options,
-      lines(Object.entries(project.services).map(([name, s]) => s.image ?? `${project.name}-${name}`)),
-    );
-  }
-  if (options.environment) {
-    return emit(options, lines([...loaded.environment].map(([key, value]) => `${key}=${value}`)));
-  }
-  if (options.hash !== undefined) {
+  if (options.images) return emit(options, lines(imageNames(project)));
+  if (options.environment) return emit(options, lines(environmentLines(loaded.environment)));
+  if (options.hash) {
     const wanted =
       options.hash === '*' ? Object.keys(project.services) : options.hash.split(',').map((s) => s.trim());
     const out: string[] = [];
@@ -95,7 +89,7 @@ export async function run(
       ...(selected.length > 0 && services && typeof services === 'object' && !Array.isArray(services)
         ? {
             services: Object.fromEntries(
-              Object.entries(services).filter(([name]) => selected.includes(name)),
+              Object.entries(services).filter(([name]) => name in project.services),
             ),
           }
         : {}),
@@ -106,15 +100,24 @@ export async function run(
   return emit(options, options.format === 'json' ? renderJson(project, render) : renderYaml(project, render));
 }
 
-function onlyServices(project: Project, selected: readonly string[]): Project {
-  if (selected.length === 0) return project;
-  for (const name of selected) {
-    if (!project.services[name]) throw new BerthError('NotFound', `no such service: ${name}`);
+/** Each service's image (built ones named `project-service`), then its pre_start hooks' other images. */
+export function imageNames(project: Project): string[] {
+  const out: string[] = [];
+  for (const [name, service] of Object.entries(project.services)) {
+    const image = service.image ?? `${project.name}-${name}`;
+    out.push(image);
+    for (const hook of service.pre_start ?? []) {
+      if (hook.image !== undefined && hook.image !== image) out.push(hook.image);
+    }
   }
-  const services = Object.fromEntries(
-    Object.entries(project.services).filter(([name]) => selected.includes(name)),
-  );
-  return { ...project, services };
+  return out;
+}
+
+/** The interpolation environment as sorted `KEY=value` lines, as Docker Compose prints it. */
+export function environmentLines(environment: ReadonlyMap<string, string>): string[] {
+  return [...environment]
+    .map(([key, value]) => `${key}=${value}`)
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 function lines(items: readonly string[]): string {

@@ -2,16 +2,17 @@
 // Each stage is a pure function in its own module; this file only wires them in Docker Compose's order:
 // per file parse → interpolate → extends; then merge → include → validate → profiles → checks → normalise.
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BerthError } from '../../shared/errors.js';
+import { selectServices, withoutUnusedResources } from '../model/select.js';
 import type { Project } from '../model/types.js';
 import { normaliseProject } from './normalise.js';
 import { composeSettings, resolveProjectEnvironment } from './environment.js';
 import { findComposeFiles, resolveConfigFileArgs } from './discover.js';
 import { resolveExtends } from './extends.js';
-import { resolveIncludes } from './include.js';
+import { resolveIncludes, type IncludeEntry } from './include.js';
 import { interpolateString, interpolateTree, type Lookup } from './interpolate.js';
 import { mergeComposeFiles } from './merge.js';
 import { parseComposeYaml, type ParsedDocument } from './parse.js';
@@ -40,6 +41,8 @@ export interface LoadOptions {
   readonly interpolate?: boolean;
   readonly resolvePaths?: boolean;
   readonly consistency?: boolean;
+  /** Keep networks, volumes, secrets, configs and models no selected service uses (`--all-resources`). */
+  readonly allResources?: boolean;
   readonly readStdin?: () => Promise<string>;
 }
 
@@ -93,18 +96,19 @@ export async function loadProject(options: LoadOptions): Promise<LoadedProject> 
   const lookup: Lookup = (name) => (name === 'COMPOSE_PROJECT_NAME' ? projectName : environment.get(name));
   const merged = await loadFiles(fileSet.files, { parsed, lookup, interpolate, warn });
 
+  // An included project sees the environment of the file that includes it (the project name there
+  // too), over its own env files: kept per included file so nested includes inherit the right one.
+  const rootEnvironment = new Map(environment).set('COMPOSE_PROJECT_NAME', projectName);
+  const includedEnvironments = new Map<string, ReadonlyMap<string, string>>();
   const withIncludes = await resolveIncludes(merged, {
     projectDirectory: fileSet.projectDirectory,
     loadIncluded: async (entry) => {
-      const included = resolveProjectEnvironment({
-        projectDirectory: entry.projectDirectory,
-        envFiles: entry.envFiles.length > 0 ? entry.envFiles : undefined,
-        osEnv: Object.fromEntries(environment),
-        displayDirectory: options.workingDir,
-      });
+      const parent = includedEnvironments.get(entry.chain[entry.chain.length - 2] ?? '') ?? rootEnvironment;
+      const included = includedEnvironment(parent, entry, options.workingDir);
+      includedEnvironments.set(entry.chain[entry.chain.length - 1] ?? '', included);
       return loadFiles(entry.paths, {
         parsed,
-        lookup: (name) => included.environment.get(name),
+        lookup: (name) => included.get(name),
         interpolate,
         warn,
       });
@@ -134,7 +138,7 @@ export async function loadProject(options: LoadOptions): Promise<LoadedProject> 
   }
   for (const warning of unsupportedAttributes(active, sourceMap)) warn(warning);
 
-  const project = normaliseProject(active, {
+  const normalised = normaliseProject(active, {
     projectName,
     workingDir: fileSet.projectDirectory,
     configFiles: fileSet.files,
@@ -142,6 +146,9 @@ export async function loadProject(options: LoadOptions): Promise<LoadedProject> 
     sourceMap,
     resolvePaths: options.resolvePaths !== false,
   });
+  // As Docker Compose: the named services with their dependencies, and only the resources they use.
+  const selected = selectServices(normalised, explicitServices);
+  const project = options.allResources ? selected : withoutUnusedResources(selected);
   return {
     project,
     model: active,
@@ -151,6 +158,35 @@ export async function loadProject(options: LoadOptions): Promise<LoadedProject> 
     profiles: listProfiles(stripped),
     warnings,
   };
+}
+
+/**
+ * The interpolation environment of an included project: the including one's, over the entry's
+ * `env_file`s or else its project directory's `.env` (COMPOSE_ENV_FILES and COMPOSE_DISABLE_ENV_FILE
+ * speak of the top-level project only, as in Docker Compose).
+ */
+function includedEnvironment(
+  parent: ReadonlyMap<string, string>,
+  entry: IncludeEntry,
+  displayDirectory: string,
+): ReadonlyMap<string, string> {
+  const dotEnv = path.join(entry.projectDirectory, '.env');
+  const envFiles = entry.envFiles.length > 0 ? entry.envFiles : isFile(dotEnv) ? [dotEnv] : [];
+  if (envFiles.length === 0) return parent;
+  return resolveProjectEnvironment({
+    projectDirectory: entry.projectDirectory,
+    envFiles,
+    osEnv: Object.fromEntries(parent),
+    displayDirectory,
+  }).environment;
+}
+
+function isFile(file: string): boolean {
+  try {
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function locateFiles(

@@ -214,6 +214,36 @@ describe('parseComposeYaml', () => {
     );
   });
 
+  it('resolves a redefined anchor to its latest definition before the alias', () => {
+    const { value } = parseOne(
+      ['x-a: &v first', 'x-b: *v', 'x-c: &v second', 'x-d: *v', 'x-e: [&w 1, *w, &w 2, *w]'].join('\n'),
+    );
+    expect(value).toEqual({
+      'x-a': 'first',
+      'x-b': 'first',
+      'x-c': 'second',
+      'x-d': 'second',
+      'x-e': [1, 1, 2, 2],
+    });
+  });
+
+  it('rejects an alias used before its anchor', () => {
+    expect(errorOf('x-a: *v\nx-b: &v 1\n').message).toBe('compose.yaml:1:6 x-a: unknown anchor "v"');
+  });
+
+  it('reads 300 services that each merge a shared anchor in well under a second', () => {
+    const lines = ['x-common: &common', '  restart: always', '  labels: {team: core}', 'services:'];
+    for (let i = 0; i < 300; i++) lines.push(`  s${i}:`, '    <<: *common', `    image: app${i}`);
+    const started = performance.now();
+    const { value } = parseOne(lines.join('\n'));
+    expect(performance.now() - started).toBeLessThan(500);
+    expect((value.services as Record<string, unknown>).s299).toEqual({
+      restart: 'always',
+      labels: { team: 'core' },
+      image: 'app299',
+    });
+  });
+
   it('rejects an alias to an unknown anchor', () => {
     expect(errorOf('a: *nowhere\n').message).toMatch(/^compose\.yaml:1:4 /);
   });

@@ -3,8 +3,9 @@
 // resolved), and `!reset` / `!override` survive only as Tagged wrappers; every map entry and sequence
 // item has a position in the document's SourceMap (map entries point at their key).
 
-import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments } from 'yaml';
+import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, visit } from 'yaml';
 import type {
+  Alias,
   Document,
   Node as YamlNode,
   Pair,
@@ -130,6 +131,8 @@ class Converter {
   private aliasExpansions = 0;
   /** Nodes being converted right now: an alias back to one of them would never end. */
   private readonly inProgress = new Set<unknown>();
+  /** Anchored nodes by name, in document order; built on the first alias. */
+  private anchors: Map<string, AnchoredNode[]> | undefined;
 
   constructor(
     private readonly document: Document.Parsed,
@@ -152,7 +155,7 @@ class Converter {
           path,
         });
       }
-      const target = node.resolve(this.document);
+      const target = this.resolveAlias(node);
       if (target === undefined) {
         throw new ComposeError(`unknown anchor "${node.source}"`, { position: this.positionOf(node), path });
       }
@@ -274,11 +277,27 @@ class Converter {
   private dealias(node: unknown): unknown {
     if (!isAlias(node)) return node;
     this.aliasExpansions++;
-    const target = node.resolve(this.document);
+    const target = this.resolveAlias(node);
     if (target === undefined) {
       throw new ComposeError(`unknown anchor "${node.source}"`, { position: this.positionOf(node) });
     }
     return target;
+  }
+
+  /**
+   * The node an alias names: the last node with that anchor before the alias, as YAML defines (an anchor
+   * may be redefined). yaml's own Alias.resolve walks the whole document per alias, which is quadratic
+   * on a large file where every service merges `*common`; the index makes it one walk.
+   */
+  private resolveAlias(alias: Alias): unknown {
+    this.anchors ??= indexAnchors(this.document);
+    const at = alias.range?.[0] ?? Number.POSITIVE_INFINITY;
+    let found: unknown;
+    for (const candidate of this.anchors.get(alias.source) ?? []) {
+      if (candidate.offset >= at) break;
+      found = candidate.node;
+    }
+    return found;
   }
 
   /** Keys are strings as written (`80`, `true`); Compose does not type map keys. */
@@ -295,6 +314,25 @@ class Converter {
       path,
     });
   }
+}
+
+interface AnchoredNode {
+  readonly offset: number;
+  readonly node: unknown;
+}
+
+function indexAnchors(document: Document.Parsed): Map<string, AnchoredNode[]> {
+  const anchors = new Map<string, AnchoredNode[]>();
+  visit(document, {
+    Node(_key, node) {
+      if (isAlias(node) || !node.anchor) return;
+      const list = anchors.get(node.anchor) ?? [];
+      list.push({ offset: node.range?.[0] ?? 0, node });
+      anchors.set(node.anchor, list);
+    },
+  });
+  for (const list of anchors.values()) list.sort((a, b) => a.offset - b.offset);
+  return anchors;
 }
 
 function isMergeKey(key: unknown): boolean {

@@ -343,6 +343,38 @@ describe('checkConsistency warns', () => {
       },
     ]);
   });
+
+  test('about replicas that outnumber the host ports they publish', () => {
+    const yaml = [
+      'services:',
+      '  web:',
+      '    image: x',
+      '    deploy: {replicas: 3}',
+      '    ports: ["8080:80", "9000-9001:90", "9100-9102:91", "100"]',
+      '  one:',
+      '    image: x',
+      '    scale: 2',
+      '    ports: [{target: 80, published: "7000", protocol: udp}]',
+    ].join('\n');
+    expect(errorOf(yaml)).toBeUndefined();
+    expect(warningsOf(yaml)).toEqual([
+      {
+        message:
+          'services.web.ports[0]: deploy.replicas 3 needs 3 host ports but only host port 8080/tcp is published: the extra containers cannot start',
+        position: { file: 'compose.yaml', line: 5, col: 13 },
+      },
+      {
+        message:
+          'services.web.ports[1]: deploy.replicas 3 needs 3 host ports but only host ports 9000-9001/tcp are published: the extra containers cannot start',
+        position: { file: 'compose.yaml', line: 5, col: 24 },
+      },
+      {
+        message:
+          'services.one.ports[0]: scale 2 needs 2 host ports but only host port 7000/udp is published: the extra containers cannot start',
+        position: { file: 'compose.yaml', line: 9, col: 13 },
+      },
+    ]);
+  });
 });
 
 describe('helpers', () => {

@@ -606,10 +606,12 @@ class Checker {
     const seen: Published[] = [];
     for (const [name, service] of this.services) {
       if (service.network_mode === 'host' || !Array.isArray(service.ports)) continue;
+      const replicas = this.replicasOf(service);
       service.ports.forEach((entry, index) => {
         const port = publishedPortOf(entry);
         if (!port) return;
         const current: Published = { ...port, service: name, path: ['services', name, 'ports', index] };
+        this.warnTooFewHostPorts(current, replicas);
         for (const earlier of seen) {
           if (earlier.protocol !== current.protocol || !hostIpsOverlap(earlier.hostIp, current.hostIp))
             continue;
@@ -625,6 +627,24 @@ class Checker {
         seen.push(current);
       });
     }
+  }
+
+  /**
+   * Each replica binds its own host port: with fewer ports than replicas the extra containers cannot
+   * start. Docker Compose only finds out during `up`; a warning (not an error) here, since `--scale`
+   * may lower the count.
+   */
+  private warnTooFewHostPorts(port: Published, replicas: { count: number; attribute: string }): void {
+    const available = port.end - port.start + 1;
+    if (replicas.count <= available) return;
+    const ports =
+      available === 1
+        ? `host port ${port.start}/${port.protocol} is`
+        : `host ports ${port.start}-${port.end}/${port.protocol} are`;
+    this.warnings.push({
+      message: `${formatPath(port.path)}: ${replicas.attribute} ${replicas.count} needs ${replicas.count} host ports but only ${ports} published: the extra containers cannot start`,
+      position: this.sourceMap.nearest(port.path),
+    });
   }
 
   /** Depth-first over services in name order (as Docker Compose does), so the reported cycle is stable. */

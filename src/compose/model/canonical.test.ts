@@ -271,6 +271,15 @@ describe('renderYaml / renderJson', () => {
     );
   });
 
+  it('quotes strings that a YAML 1.2 reader would take for numbers, so the output reads back the same', () => {
+    const text = renderYaml(
+      load({ services: { app: { image: 'alpine', labels: { a: '0o17', b: '+0o7', c: '0x1f', d: '.5' } } } }),
+    );
+    expect(text).toContain(
+      ['    labels:', '      a: "0o17"', '      b: +0o7', '      c: "0x1f"', '      d: ".5"'].join('\n'),
+    );
+  });
+
   it('prints nested x- extensions in YAML only, top-level ones in both', () => {
     const withExtensions = load({
       services: { app: { image: 'alpine', 'x-note': 'service' } },

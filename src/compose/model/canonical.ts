@@ -54,21 +54,31 @@ export interface RenderOptions {
 }
 
 export function renderYaml(project: Project, options: RenderOptions = {}): string {
-  // YAML 1.1 resolution, as Go's encoder uses: `"yes"`, `"on"`, `"0644"` stay strings for every reader.
   const doc = new Document(toCanonical(project, 'yaml'), { version: '1.1' });
-  const otherTypes = doc.schema.tags.filter(
-    (tag) => tag.default === true && tag.tag !== 'tag:yaml.org,2002:str' && tag.test !== undefined,
-  );
   visit(doc, {
     Scalar(_key, node) {
       const value = node.value;
-      if (typeof value !== 'string') return;
-      if (value === '' || otherTypes.some((tag) => tag.test?.test(value) === true))
-        node.type = 'QUOTE_DOUBLE';
+      if (typeof value === 'string' && readsAsOtherType(value)) node.type = 'QUOTE_DOUBLE';
     },
   });
   const text = doc.toString({ indent: 2, lineWidth: 0, minContentWidth: 0, singleQuote: true });
   return options.escapeDollars === false ? text : escapeDollars(text);
+}
+
+/**
+ * The plain-scalar tests of both YAML 1.1 (Go's encoder: `yes`, `on`, `0644`) and YAML 1.2 core (our own
+ * loader and most other readers: `0o17`). A string matching either is quoted, so every reader of the
+ * output, berth included, gets the string back.
+ */
+const OTHER_TYPES: readonly RegExp[] = [
+  ...new Document(null, { version: '1.1' }).schema.tags,
+  ...new Document(null, { version: '1.2', schema: 'core' }).schema.tags,
+].flatMap((tag) =>
+  tag.default === true && tag.tag !== 'tag:yaml.org,2002:str' && tag.test !== undefined ? [tag.test] : [],
+);
+
+export function readsAsOtherType(value: string): boolean {
+  return value === '' || OTHER_TYPES.some((test) => test.test(value));
 }
 
 /** `docker compose config --format json`: 2-space indent, Go's HTML-safe escaping. */
