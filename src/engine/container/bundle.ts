@@ -10,6 +10,7 @@ import type { OciSpec } from '../runtime/oci-types.js';
 import { buildRuntimeSpec, type MountInput } from '../runtime/spec.js';
 import type { ResolvedUser } from '../runtime/user.js';
 import { BerthError } from '../../shared/errors.js';
+import { engineBoundingSet, narrowCapabilities } from './host-capabilities.js';
 import { hostMounts, hostResources, networkNamespace, securitySettings } from './host-config.js';
 import type { ContainerPaths, ContainerRecord } from './record.js';
 
@@ -86,7 +87,7 @@ export async function containerSpec(input: BundleInput): Promise<OciSpec> {
   }
   const env = [...(record.config.Env ?? [])];
   if (!env.some((entry) => entry.startsWith('HOME='))) env.push(`HOME=${input.user.home}`);
-  return buildRuntimeSpec({
+  const spec = buildRuntimeSpec({
     rootfs: input.rootfs,
     readonlyRootfs: host.ReadonlyRootfs === true,
     process: {
@@ -121,6 +122,9 @@ export async function containerSpec(input: BundleInput): Promise<OciSpec> {
     cgroupsPath: `/berth/${record.id}`,
     arch: process.arch,
   });
+  // "All capabilities" can only mean all the engine holds (runc refuses the others).
+  if (host.Privileged === true) spec.process = narrowCapabilities(spec.process, await engineBoundingSet());
+  return spec;
 }
 
 export async function writeBundle(input: BundleInput): Promise<void> {

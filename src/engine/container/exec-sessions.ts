@@ -10,6 +10,7 @@ import type { ExecCreateRequest, ExecInspect } from '../api/exec.js';
 import type { OutputStream } from '../runtime/attach.js';
 import { execProcessFromBundle, spawnExec, startMonitoredExec } from '../runtime/exec.js';
 import { resolveUser } from '../runtime/user.js';
+import { engineBoundingSet, narrowCapabilities } from './host-capabilities.js';
 import type { ContainerManager } from './manager.js';
 
 interface ExecSession {
@@ -121,7 +122,7 @@ export class ExecSessions {
         request.User === undefined || request.User === ''
           ? undefined
           : await this.containers.withRootfs(record.id, (rootfs) => resolveUser(rootfs, request.User ?? ''));
-      const process = await execProcessFromBundle(monitored.record.bundleDir, {
+      const requested = await execProcessFromBundle(monitored.record.bundleDir, {
         args: request.Cmd,
         env: request.Env ?? [],
         ...(request.WorkingDir ? { cwd: request.WorkingDir } : {}),
@@ -132,6 +133,9 @@ export class ExecSessions {
         privileged: request.Privileged === true,
         ...(size && size[0] > 0 && size[1] > 0 ? { consoleSize: { height: size[0], width: size[1] } } : {}),
       });
+      // "All capabilities" can only mean all the engine holds (runc refuses the others).
+      const process =
+        request.Privileged === true ? narrowCapabilities(requested, await engineBoundingSet()) : requested;
       const execDir = join(this.containers.paths(record.id).execsDir, id.slice(0, 12));
       this.containers.publish(record, `exec_start: ${request.Cmd.join(' ')}`, { execID: id });
       const exitCode = terminal

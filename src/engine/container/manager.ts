@@ -297,6 +297,8 @@ export class ContainerManager {
           : 128;
       await this.persist(record).catch(() => undefined);
       this.releasePendingAttaches(id);
+      // As Docker does: an auto-remove container that cannot start is removed (`docker run --rm` waits for it).
+      if (record.hostConfig.AutoRemove === true) setImmediate(() => this.afterStartFailure(id));
       throw startError(error);
     }
     const state = await monitored.state().catch(() => undefined);
@@ -416,6 +418,14 @@ export class ContainerManager {
     });
   }
 
+  private afterStartFailure(id: string): void {
+    if (this.closed || !this.records.has(id) || this.live.has(id)) return;
+    this.remove(id, { force: true }).catch((error: unknown) => {
+      if (!isBerthError(error, 'NotFound'))
+        this.log.error('auto-remove failed', { id, error: messageOf(error) });
+    });
+  }
+
   /** Resolves when the container's current run has ended (at once if it is not running). */
   runEnded(id: string): Promise<void> {
     return this.live.get(id)?.exitHandled ?? Promise.resolve();
@@ -488,6 +498,26 @@ export class ContainerManager {
       await this.persist(record);
       this.publish(record, 'unpause');
     });
+  }
+
+  /** Docker's rename: a new valid, free name; the container's hostname and files are left as they are. */
+  async rename(idOrName: string, newName: string): Promise<void> {
+    const record = this.resolve(idOrName);
+    if (newName === '' || newName === '/')
+      throw new BerthError('InvalidArgument', 'Neither old nor new names may be empty');
+    const name = normaliseName(newName);
+    if (name === record.name)
+      throw new BerthError('InvalidArgument', 'Renaming a container with the same name as its current name');
+    const holder = [...this.records.values()].find((r) => r.name === name);
+    if (holder !== undefined)
+      throw new BerthError(
+        'Conflict',
+        `Error when allocating new name: Conflict. The container name "/${name}" is already in use by container "${holder.id}". You have to remove (or rename) that container to be able to reuse that name.`,
+      );
+    const oldName = record.name;
+    record.name = name;
+    await this.persist(record);
+    this.publish(record, 'rename', { oldName: `/${oldName}` });
   }
 
   // ---------------------------------------------------------------------------------------------- wait

@@ -1,4 +1,4 @@
-// Container routes: create, list, inspect, start/stop/kill/restart/pause/unpause, wait, delete, logs, attach,
+// Container routes: create, list, inspect, start/stop/kill/restart/pause/unpause, rename, wait, delete, logs, attach,
 // resize, top, stats, prune. Handlers only translate HTTP to the container subsystem and back; decisions live in
 // container/. Invariant: errors that belong to the request (404, 409, 400) are thrown before a stream starts,
 // so the client sees them as JSON with their status.
@@ -105,6 +105,11 @@ export const containerRoutes: RouteModule = {
 
     router.post('/containers/{id}/unpause', async (ctx) => {
       await containers.unpause(ctx.params.id ?? '');
+      ctx.sendEmpty(204);
+    });
+
+    router.post('/containers/{id}/rename', async (ctx) => {
+      await containers.rename(ctx.params.id ?? '', ctx.query.get('name') ?? '');
       ctx.sendEmpty(204);
     });
 
