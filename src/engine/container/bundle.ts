@@ -2,6 +2,7 @@
 // container's directory, bind-mounted over the image's), and the bundle's config.json built from the record.
 // Invariant: the spec is rebuilt from the record at every start, so a restarted engine writes the same bundle
 // an earlier one did; nothing here touches the image's files.
+import { resolveDevices } from './devices.js';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { hostname as hostHostname } from 'node:os';
 import { join } from 'node:path';
@@ -115,6 +116,7 @@ export async function containerSpec(input: BundleInput): Promise<OciSpec> {
     mounts: [...etc.filter((m) => !taken.has(m.destination)), ...userMounts],
     privileged: host.Privileged === true,
     ...(host.Sysctls ? { sysctls: host.Sysctls } : {}),
+    ...(host.Devices && host.Devices.length > 0 ? { devices: await resolveDevices(host.Devices) } : {}),
     resources: hostResources(host),
     ...(host.ShmSize ? { shmSize: host.ShmSize } : {}),
     ...(init === undefined ? {} : { init }),
