@@ -10,6 +10,7 @@
 // Invariants: operations on one container are serialised; the snapshot is mounted only while a runtime
 // container exists (or briefly for archive access); closing the manager leaves containers running — a new
 // manager adopts them from their records.
+import { logSizeLimit } from './log-options.js';
 import { EventEmitter } from 'node:events';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -188,6 +189,7 @@ export class ContainerManager {
       throw new BerthError('InvalidArgument', 'config cannot be empty in order to create a container');
     const hostConfig = request.HostConfig ?? {};
     checkHostConfig(hostConfig);
+    logSizeLimit(hostConfig.LogConfig?.Config); // a bad max-size fails the create, not the start
     const image = await this.options.images.resolve(request.Image);
     const imageConfig = await this.options.images.config(image);
     const id = newContainerId();
@@ -280,6 +282,7 @@ export class ContainerManager {
         terminal: record.config.Tty === true,
         stdin: record.config.OpenStdin === true,
         name: record.name,
+        logSizeMax: logSizeLimit(record.hostConfig.LogConfig?.Config),
       });
       record.monitor = monitored.record;
       await this.persist(record);

@@ -61,3 +61,25 @@ describe('docker CLI: devices', () => {
     expect(result.stdout.trim()).toBe('1');
   });
 });
+
+describe('docker CLI: log options', () => {
+  it('caps the log at max-size, keeping the newest lines', async () => {
+    const script =
+      'i=0; while [ $i -lt 400 ]; do echo line-$i-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; i=$((i+1)); done';
+    const run = await docker(['run', '-d', '--log-opt', 'max-size=2k', IMAGE, 'sh', '-c', script]);
+    expect(run.exitCode).toBe(0);
+    const id = run.stdout.trim();
+    expect((await docker(['wait', id])).stdout.trim()).toBe('0');
+    const logs = await docker(['logs', id]);
+    expect(logs.stdout).toContain('line-399-');
+    expect(logs.stdout).not.toContain('line-0-');
+    expect(logs.stdout.length).toBeLessThan(4096);
+    await docker(['rm', '-f', id]);
+  });
+
+  it('refuses a bad max-size at create', async () => {
+    const result = await docker(['create', '--log-opt', 'max-size=lots', IMAGE, 'true']);
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toContain('invalid log option max-size "lots"');
+  });
+});
