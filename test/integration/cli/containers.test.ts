@@ -116,7 +116,7 @@ describe.skipIf(!hasContainerRoutes)('berth container', () => {
     });
     expect(result.exitCode).toBe(4);
     // A pty may put a NUL or a carriage return around the output; only the text matters.
-    expect(result.stdout.replace(/[\u0000\r]/g, '').trim()).toMatch(/^\/dev\/pts\/\d+$/);
+    expect(result.stdout.replaceAll('\u0000', '').replaceAll('\r', '').trim()).toMatch(/^\/dev\/pts\/\d+$/);
   });
 
   it('copies files and directories in and out', async () => {
