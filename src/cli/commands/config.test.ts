@@ -18,8 +18,8 @@ describe('config --images', () => {
       },
       {
         projectName: 'demo',
-        workingDir: '/work/app',
-        configFiles: ['/work/app/compose.yaml'],
+        workingDir: '/projects/app',
+        configFiles: ['/projects/app/compose.yaml'],
         environment: new Map(),
         sourceMap: new SourceMap(),
         resolvePaths: true,

@@ -4,7 +4,7 @@ import { normaliseProject, type NormaliseContext } from './normalise.js';
 import type { RawMap } from './raw.js';
 import { ComposeError, SourceMap } from './source-map.js';
 
-const WD = '/work/app';
+const WD = '/projects/app';
 
 function load(model: RawMap, overrides: Partial<NormaliseContext> = {}): Project {
   return normaliseProject(model, {
@@ -294,7 +294,7 @@ describe('normaliseProject: build', () => {
       args: { VERSION: '1', FROM_SHELL: 'shell' },
       ssh: { default: null, key: `${WD}/id_rsa` },
       labels: { a: 'b' },
-      additional_contexts: { base: 'service:base', lib: '/work/lib' },
+      additional_contexts: { base: 'service:base', lib: '/projects/lib' },
     });
     expect(service({ build: { context: 'https://github.com/x/y.git#main' } }).build?.context).toBe(
       'https://github.com/x/y.git#main',

@@ -8,8 +8,8 @@ import type { Project } from './types.js';
 function load(model: RawMap): Project {
   return normaliseProject(model, {
     projectName: 'demo',
-    workingDir: '/work/app',
-    configFiles: ['/work/app/compose.yaml'],
+    workingDir: '/projects/app',
+    configFiles: ['/projects/app/compose.yaml'],
     environment: new Map(),
     sourceMap: new SourceMap(),
     resolvePaths: true,
@@ -70,7 +70,7 @@ describe('toCanonical', () => {
     ]);
     expect(web).toEqual({
       profiles: ['debug'],
-      build: { context: '/work/app', dockerfile: 'Dockerfile' },
+      build: { context: '/projects/app', dockerfile: 'Dockerfile' },
       command: ['npm', 'start'],
       environment: { A: '1', B: '2' },
       hostname: 'web',
@@ -119,7 +119,7 @@ describe('toCanonical', () => {
       shm_size: '67108864',
       ulimits: { nofile: 1024, nproc: { soft: 1, hard: 2 } },
       volumes: [
-        { type: 'bind', source: '/work/app/d', target: '/d', bind: {} },
+        { type: 'bind', source: '/projects/app/d', target: '/d', bind: {} },
         { type: 'volume', source: 'vol', target: '/v', volume: {} },
       ],
     });
@@ -139,8 +139,8 @@ describe('toCanonical', () => {
     });
     const app = (toCanonical(project).services as Record<string, Record<string, unknown>>).app;
     expect(app?.volumes).toEqual([
-      { type: 'bind', source: '/work/app/a', target: '/a', bind: { create_host_path: false } },
-      { type: 'bind', source: '/work/app/b', target: '/b', bind: {} },
+      { type: 'bind', source: '/projects/app/a', target: '/a', bind: { create_host_path: false } },
+      { type: 'bind', source: '/projects/app/b', target: '/b', bind: {} },
     ]);
   });
 

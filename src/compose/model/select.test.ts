@@ -8,8 +8,8 @@ import type { Project } from './types.js';
 function load(model: RawMap): Project {
   return normaliseProject(model, {
     projectName: 'demo',
-    workingDir: '/work/app',
-    configFiles: ['/work/app/compose.yaml'],
+    workingDir: '/projects/app',
+    configFiles: ['/projects/app/compose.yaml'],
     environment: new Map(),
     sourceMap: new SourceMap(),
     resolvePaths: true,
