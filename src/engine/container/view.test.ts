@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parsePsOutput } from './top.js';
-import { humanDuration, statusText, summaryView } from './view.js';
+import { humanDuration } from '../../shared/human-duration.js';
+import { statusText, summaryView } from './view.js';
 import { matchContainer } from './list-filter.js';
 import { generateName, normaliseName } from './names.js';
 import { normaliseSignal } from './manager.js';

@@ -1,6 +1,7 @@
 // How a container record looks on the wire: the inspect document, the list summary and the human status
 // text ("Up 5 seconds", "Exited (0) 3 seconds ago"), in Docker's shapes. Invariant: pure, and never null where
 // Docker gives [] or {} (clients iterate Mounts, Labels, NetworkSettings.Ports and .Networks).
+import { humanDuration } from '../../shared/human-duration.js';
 import type {
   ContainerInspect,
   ContainerSummary,
@@ -11,24 +12,6 @@ import type {
 } from '../api/containers.js';
 import { hostMounts, networkNamespace } from './host-config.js';
 import type { ContainerPaths, ContainerRecord } from './record.js';
-
-/** Docker's units.HumanDuration. */
-export function humanDuration(ms: number): string {
-  const seconds = Math.floor(ms / 1000);
-  if (seconds < 1) return 'Less than a second';
-  if (seconds === 1) return '1 second';
-  if (seconds < 60) return `${seconds} seconds`;
-  const minutes = Math.floor(ms / 60_000);
-  if (minutes === 1) return 'About a minute';
-  if (minutes < 60) return `${minutes} minutes`;
-  const hours = Math.round(ms / 3_600_000);
-  if (hours === 1) return 'About an hour';
-  if (hours < 48) return `${hours} hours`;
-  if (hours < 24 * 7 * 2) return `${Math.floor(hours / 24)} days`;
-  if (hours < 24 * 30 * 2) return `${Math.floor(hours / 24 / 7)} weeks`;
-  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24 / 30)} months`;
-  return `${Math.floor(hours / 24 / 365)} years`;
-}
 
 export function statusText(record: ContainerRecord, now: number): string {
   const { state } = record;

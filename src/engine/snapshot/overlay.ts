@@ -4,7 +4,7 @@
 //   const snapshots = new OverlaySnapshotter(root);
 //   const { mountpoint } = await snapshots.prepare('c1', image.chainIds);   // base layer first
 //   await snapshots.mount('c1');      // … run the container on `mountpoint` …
-//   await snapshots.remove('c1');     // unmounts, deletes upper/work/merged
+//   await snapshots.remove('c1');     // unmounts, deletes its upper, work and merged dirs
 //
 // Lowers are passed as short relative links (l/<26 chars> → ../layers/<hex>/diff) with the mount run from the
 // state root, as containers/storage does, so 100+ layers fit in one page of mount options. Invariants: a
