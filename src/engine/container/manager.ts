@@ -10,7 +10,8 @@
 // Invariants: operations on one container are serialised; the snapshot is mounted only while a runtime
 // container exists (or briefly for archive access); closing the manager leaves containers running — a new
 // manager adopts them from their records.
-import { logSizeLimit } from './log-options.js';
+import { logSettings } from './log-options.js';
+import { CAPTURE_SIZE_MAX, readContainerLogs, shipLeftoverCapture, startShipping } from './container-logs.js';
 import { EventEmitter } from 'node:events';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -27,7 +28,7 @@ import type { EngineConfig } from '../config.js';
 import type { EventBus } from '../events/bus.js';
 import type { ImageStore } from '../image/image-store.js';
 import type { AttachSession, OutputStream } from '../runtime/attach.js';
-import { readLogs } from '../runtime/logs.js';
+import type { LogShipper } from '../runtime/log-shipper.js';
 import { adopt, createContainer, type MonitoredContainer } from '../runtime/monitor.js';
 import { Runc } from '../runtime/runc.js';
 import { resolveUser } from '../runtime/user.js';
@@ -71,6 +72,8 @@ interface Live {
   /** Resolves once the exit is recorded (record updated, runtime deleted, snapshot unmounted). */
   exitHandled: Promise<void>;
   stopWatching: AbortController;
+  /** Ships the run's output into the JSON log (none for the `none` log driver). */
+  shipper: LogShipper | undefined;
   /** Set by stop/kill so the exit publishes `stop` after `die`. */
   stopping: boolean;
 }
@@ -189,7 +192,7 @@ export class ContainerManager {
       throw new BerthError('InvalidArgument', 'config cannot be empty in order to create a container');
     const hostConfig = request.HostConfig ?? {};
     checkHostConfig(hostConfig);
-    logSizeLimit(hostConfig.LogConfig?.Config); // a bad max-size fails the create, not the start
+    const { warnings } = logSettings(hostConfig.LogConfig); // bad log options fail the create, not the start
     const image = await this.options.images.resolve(request.Image);
     const imageConfig = await this.options.images.config(image);
     const id = newContainerId();
@@ -243,7 +246,7 @@ export class ContainerManager {
       throw error;
     }
     this.publish(record, 'create');
-    return { id, warnings: [] };
+    return { id, warnings };
   }
 
   // ---------------------------------------------------------------------------------------------- start
@@ -265,6 +268,7 @@ export class ContainerManager {
       throw new BerthError('Conflict', `container ${id} is marked for removal and cannot be started`);
     const paths = this.paths(id);
     let monitored: MonitoredContainer | undefined;
+    let shipper: LogShipper | undefined;
     try {
       await this.ensureBindSources(record);
       const rootfs = await this.mountRootfs(record);
@@ -273,22 +277,25 @@ export class ContainerManager {
       await rm(paths.bundleDir, { recursive: true, force: true });
       await writeBundle({ record, paths, rootfs, user });
       await this.runc.delete(id, { force: true }).catch(() => undefined);
+      await shipLeftoverCapture(record, paths);
       monitored = await createContainer(this.monitorContext(), {
         id,
         bundleDir: paths.bundleDir,
-        logPath: paths.logPath,
+        logPath: paths.capturePath,
         exitDir: paths.exitDir,
         persistDir: paths.bundleDir,
         terminal: record.config.Tty === true,
         stdin: record.config.OpenStdin === true,
         name: record.name,
-        logSizeMax: logSizeLimit(record.hostConfig.LogConfig?.Config),
+        logSizeMax: CAPTURE_SIZE_MAX,
       });
       record.monitor = monitored.record;
       await this.persist(record);
+      shipper = await startShipping(record, paths, (error) => this.logShippingError(id, error));
       await this.connectPendingAttaches(id, monitored);
       await monitored.start();
     } catch (error) {
+      await shipper?.finish().catch(() => undefined);
       await monitored?.delete().catch(() => undefined);
       await this.options.snapshots.unmount(id).catch(() => undefined);
       delete record.monitor;
@@ -314,7 +321,7 @@ export class ContainerManager {
       startedAt: nanoTime(this.now()),
       finishedAt: record.state.finishedAt,
     };
-    this.watch(record, monitored);
+    this.watch(record, monitored, shipper);
     await this.persist(record);
     this.publish(record, 'start');
     return true;
@@ -365,11 +372,15 @@ export class ContainerManager {
 
   // ---------------------------------------------------------------------------------------------- exit
 
-  private watch(record: ContainerRecord, monitored: MonitoredContainer): void {
+  private watch(
+    record: ContainerRecord,
+    monitored: MonitoredContainer,
+    shipper: LogShipper | undefined,
+  ): void {
     const stopWatching = new AbortController();
     let resolveHandled: () => void = () => undefined;
     const exitHandled = new Promise<void>((resolve) => (resolveHandled = resolve));
-    const live: Live = { monitored, exitHandled, stopWatching, stopping: false };
+    const live: Live = { monitored, exitHandled, stopWatching, shipper, stopping: false };
     this.live.set(record.id, live);
     monitored.wait(stopWatching.signal).then(
       (code) => {
@@ -380,7 +391,10 @@ export class ContainerManager {
           .finally(resolveHandled)
           .then(() => this.afterExit(record.id));
       },
-      () => resolveHandled(), // the engine is closing: the container keeps running unwatched
+      () => {
+        // The engine is closing: the container keeps running unwatched; the next engine ships its output.
+        void (shipper?.stop() ?? Promise.resolve()).finally(resolveHandled);
+      },
     );
   }
 
@@ -388,6 +402,11 @@ export class ContainerManager {
     const record = this.records.get(id);
     if (record === undefined) return;
     const oomKilled = await live.monitored.oomKilled();
+    // conmon has written all the output once the process is gone: the log is whole before `die` is told.
+    await live.shipper
+      ?.finish()
+      .then(() => rm(this.paths(id).capturePath, { force: true }))
+      .catch((error: unknown) => this.logShippingError(id, error));
     await live.monitored
       .delete()
       .catch((error: unknown) => this.log.warn('runtime delete failed', { id, error: messageOf(error) }));
@@ -649,7 +668,7 @@ export class ContainerManager {
   async attach(idOrName: string, options: AttachOptions): Promise<void> {
     const record = this.resolve(idOrName);
     if (options.logs) {
-      for (const entry of await readLogs(this.paths(record.id).logPath, {
+      for (const entry of await readContainerLogs(record, this.paths(record.id), {
         stdout: options.stdout,
         stderr: options.stderr,
       })) {
@@ -790,7 +809,10 @@ export class ContainerManager {
       ) {
         record.state.status = adoption.status === 'paused' ? 'paused' : 'running';
         record.state.pid = adoption.container.pid || record.state.pid;
-        this.watch(record, adoption.container);
+        const shipper = await startShipping(record, this.paths(id), (error) =>
+          this.logShippingError(id, error),
+        );
+        this.watch(record, adoption.container, shipper);
         await this.persist(record);
         this.log.info('adopted running container', { id });
         return;
@@ -824,6 +846,9 @@ export class ContainerManager {
       };
       await this.persist(record);
     }
+    await shipLeftoverCapture(record, this.paths(id)).catch((error: unknown) =>
+      this.logShippingError(id, error),
+    );
     await this.options.snapshots.unmount(id).catch(() => undefined);
     await rm(this.paths(id).bundleDir, { recursive: true, force: true });
   }
@@ -843,6 +868,10 @@ export class ContainerManager {
     const record = this.records.get(id);
     if (record === undefined) throw new BerthError('NotFound', `No such container: ${id}`);
     return record;
+  }
+
+  private logShippingError(id: string, error: unknown): void {
+    this.log.warn('shipping container output into its log failed', { id, error: messageOf(error) });
   }
 
   private persist(record: ContainerRecord): Promise<void> {

@@ -44,10 +44,13 @@ export interface ContainerRecord {
 
 /** Where one container's files are: persistent ones under the state root, runtime ones under the run dir. */
 export interface ContainerPaths {
-  /** <root>/containers/<id>: container.json, container.log, hostname, hosts, resolv.conf. */
+  /** <root>/containers/<id>: container.json, the logs, hostname, hosts, resolv.conf. */
   dir: string;
   recordFile: string;
+  /** The JSON log (<id>-json.log, Docker's name), rotated into <id>-json.log.1 ... */
   logPath: string;
+  /** conmon's capture of the output, shipped into the JSON log by the engine. */
+  capturePath: string;
   hostnamePath: string;
   hostsPath: string;
   resolvConfPath: string;
@@ -70,7 +73,8 @@ export function containerPaths(config: EngineConfig, id: string): ContainerPaths
   return {
     dir,
     recordFile: join(dir, 'container.json'),
-    logPath: join(dir, 'container.log'),
+    logPath: join(dir, `${id}-json.log`),
+    capturePath: join(dir, 'capture.log'),
     hostnamePath: join(dir, 'hostname'),
     hostsPath: join(dir, 'hosts'),
     resolvConfPath: join(dir, 'resolv.conf'),

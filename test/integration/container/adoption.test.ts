@@ -97,7 +97,7 @@ describe('engine crash and adoption', () => {
       'ticker',
       'trap "exit 7" TERM; i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.1; done',
     );
-    const short = await createAndStart(client, 'short', 'sleep 0.5; exit 4');
+    const short = await createAndStart(client, 'short', 'sleep 0.5; echo said while no engine ran; exit 4');
     await killEngine('SIGKILL');
 
     // Meanwhile: the containers run on under their monitors; a half-made snapshot appears.
@@ -125,7 +125,12 @@ describe('engine crash and adoption', () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     const after = await logs();
     expect(after.length).toBeGreaterThan(before);
-    expect(after[0]).toBe('tick 0');
+    // Every tick once, in order: those written while no engine ran were shipped, none twice.
+    expect(after).toEqual(after.map((_, index) => `tick ${index}`));
+    const shortLogs = demux(
+      (await client.request({ path: `/containers/${short}/logs`, query: { stdout: 1 } })).body,
+    );
+    expect(shortLogs).toBe('said while no engine ran\n');
 
     // Wait and stop work on the adopted container.
     const waiting = client.requestJson<{ StatusCode: number }>({

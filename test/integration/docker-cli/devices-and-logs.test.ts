@@ -1,5 +1,5 @@
 // Host devices and log options through the real docker CLI.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,6 +74,49 @@ describe('docker CLI: log options', () => {
     expect(logs.stdout).toContain('line-399-');
     expect(logs.stdout).not.toContain('line-0-');
     expect(logs.stdout.length).toBeLessThan(4096);
+    await docker(['rm', '-f', id]);
+  });
+
+  it('keeps JSON lines at LogPath, rotated into max-file files, and reads across them', async () => {
+    const script = 'i=0; while [ $i -lt 300 ]; do echo entry-$i; i=$((i+1)); done; echo oops >&2';
+    const run = await docker([
+      'run', '-d', '--log-opt', 'max-size=1k', '--log-opt', 'max-file=3', IMAGE, 'sh', '-c', script,
+    ]); // prettier-ignore
+    const id = run.stdout.trim();
+    expect((await docker(['wait', id])).stdout.trim()).toBe('0');
+    const logPath = (await docker(['inspect', '-f', '{{.LogPath}}', id])).stdout.trim();
+    const files = [`${logPath}.2`, `${logPath}.1`, logPath];
+    const lines: Array<{ log: string; stream: string; time: string }> = [];
+    for (const file of files) {
+      const text = await readFile(file, 'utf8');
+      expect(text.length).toBeLessThanOrEqual(1024);
+      for (const line of text.split('\n').filter((l) => l !== '')) lines.push(JSON.parse(line));
+    }
+    await expect(readFile(`${logPath}.3`)).rejects.toThrow();
+    expect(lines.at(-1)).toMatchObject({ log: 'oops\n', stream: 'stderr' });
+    expect(lines[0]?.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
+    // The kept lines are the newest, with no gap between files.
+    const numbers = lines
+      .filter((l) => l.stream === 'stdout')
+      .map((l) => Number(/entry-(\d+)/.exec(l.log)?.[1]));
+    expect(numbers.at(-1)).toBe(299);
+    expect(numbers).toEqual(numbers.map((_, index) => (numbers[0] ?? 0) + index));
+    const logs = await docker(['logs', id]);
+    expect(logs.stdout.trim().split('\n')).toEqual(numbers.map((n) => `entry-${n}`));
+    expect(logs.stderr).toBe('oops');
+    await docker(['rm', '-f', id]);
+  });
+
+  it('keeps no log with the none driver and says so on docker logs', async () => {
+    const run = await docker(['run', '-d', '--log-driver', 'none', IMAGE, 'echo', 'unseen']);
+    const id = run.stdout.trim();
+    expect((await docker(['wait', id])).stdout.trim()).toBe('0');
+    const logs = await docker(['logs', id]);
+    expect(logs.exitCode).not.toBe(0);
+    expect(logs.stderr).toContain('configured logging driver does not support reading');
+    expect((await docker(['create', '--log-driver', 'syslog', IMAGE, 'true'])).stderr).toContain(
+      'logging driver "syslog" is not supported',
+    );
     await docker(['rm', '-f', id]);
   });
 

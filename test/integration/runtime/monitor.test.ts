@@ -1,7 +1,11 @@
 // Containers run by runc under conmon: exit codes, logs, stop, limits, users, security defaults, attach.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveUser } from '../../../src/engine/runtime/user.js';
-import { followLogs, readLogs, type LogEntry } from '../../../src/engine/runtime/logs.js';
+import {
+  followCaptureLog as followLogs,
+  readCaptureLog as readLogs,
+} from '../../../src/engine/runtime/capture-log.js';
+import type { LogEntry } from '../../../src/engine/runtime/log-entry.js';
 import { findInitBinary } from '../../../src/engine/runtime/init-binary.js';
 import { makeHarness, type Harness } from './harness.js';
 

@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readLogs } from '../../../src/engine/runtime/logs.js';
+import { readCaptureLog as readLogs } from '../../../src/engine/runtime/capture-log.js';
 import { adopt, type MonitorRecord } from '../../../src/engine/runtime/monitor.js';
 import { buildRuntimeSpec } from '../../../src/engine/runtime/spec.js';
 import { makeHarness, type Harness } from './harness.js';

@@ -13,7 +13,12 @@ import { statsDocument, systemCpuNs, type CpuSample } from '../../container/stat
 import { topProcesses } from '../../container/top.js';
 import { parseTimestampNano } from '../../events/timestamp.js';
 import type { OutputStream } from '../../runtime/attach.js';
-import { followLogs, readLogs, type LogEntry } from '../../runtime/logs.js';
+import {
+  followContainerLogs,
+  readContainerLogs,
+  requireReadableLog,
+} from '../../container/container-logs.js';
+import { formatTimestampNs, type LogEntry } from '../../runtime/log-entry.js';
 import { MULTIPLEXED_STREAM, RAW_STREAM, type RequestContext } from '../context.js';
 import type { RouteModule } from '../services.js';
 
@@ -215,13 +220,6 @@ function timeBound(value: string | null, nowNano: number): bigint | undefined {
   return BigInt(Math.round(parseTimestampNano(value, nowNano)));
 }
 
-/** Docker's log time: RFC 3339 with nine fraction digits in UTC. */
-function logTime(entry: LogEntry): string {
-  const ms = Number(entry.timeNs / 1_000_000n);
-  const nanos = String(entry.timeNs % 1_000_000_000n).padStart(9, '0');
-  return `${new Date(ms).toISOString().slice(0, 19)}.${nanos}Z`;
-}
-
 async function streamLogs(ctx: RequestContext): Promise<void> {
   const containers = ctx.services.containers;
   const record = containers.resolve(ctx.params.id ?? '');
@@ -244,22 +242,24 @@ async function streamLogs(ctx: RequestContext): Promise<void> {
     ...(untilNs === undefined ? {} : { untilNs }),
     ...(tail === undefined || tail < 0 ? {} : { tail }),
   };
+  const paths = containers.paths(record.id);
+  // A container without a readable log fails before the stream starts, with a status the client shows.
+  requireReadableLog(record);
   ctx.res.writeHead(200, { 'Content-Type': streamContentType(tty, ctx.apiVersion) });
   ctx.res.flushHeaders();
   const write = outputWriter(ctx.res, tty);
   const emit = (entry: LogEntry): void => {
-    const text = timestamps ? `${logTime(entry)} ${entry.message}` : entry.message;
+    const text = timestamps ? `${formatTimestampNs(entry.timeNs)} ${entry.message}` : entry.message;
     write(entry.stream, Buffer.from(text));
   };
-  const logPath = containers.paths(record.id).logPath;
   if (ctx.queryBool('follow') && (untilNs === undefined || untilNs > BigInt(nowNano))) {
-    await followLogs(logPath, emit, {
+    await followContainerLogs(record, paths, emit, {
       ...filter,
       signal: ctx.signal,
       until: containers.runEnded(record.id),
     });
   } else {
-    for (const entry of await readLogs(logPath, filter)) emit(entry);
+    for (const entry of await readContainerLogs(record, paths, filter)) emit(entry);
   }
   if (!ctx.res.writableEnded) ctx.res.end();
 }

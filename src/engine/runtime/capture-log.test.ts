@@ -2,7 +2,13 @@ import { appendFile, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { followLogs, parseLogText, parseTimestampNs, readLogs, type LogEntry } from './logs.js';
+import {
+  CaptureDecoder,
+  followCaptureLog as followLogs,
+  parseCaptureText as parseLogText,
+  readCaptureLog as readLogs,
+} from './capture-log.js';
+import { formatTimestampNs, parseTimestampNs, type LogEntry } from './log-entry.js';
 
 const T1 = '2026-11-23T09:47:11.084205172+00:00';
 const T2 = '2026-11-23T09:47:12.000000001+00:00';
@@ -30,6 +36,14 @@ describe('log parsing', () => {
     expect(parseTimestampNs(T1)).toBe(1795427231084205172n);
     expect(parseTimestampNs(T3)).toBe(1795427233500000000n);
     expect(parseTimestampNs('2026-11-23T10:47:13.5+01:00')).toBe(1795427233500000000n);
+    expect(formatTimestampNs(1795427231084205172n)).toBe('2026-11-23T09:47:11.084205172Z');
+    expect(formatTimestampNs(1795427233000000005n)).toBe('2026-11-23T09:47:13.000000005Z');
+  });
+  it('keeps a line without end as entries of a bounded size', () => {
+    const decoder = new CaptureDecoder(8);
+    const pieces = decoder.decode([`${T1} stdout P abcde`, `${T1} stdout P fghij`, `${T2} stdout F k`]);
+    expect(pieces.map((e) => e.message)).toEqual(['abcdefghij', 'k\n']);
+    expect(decoder.flush()).toEqual([]);
   });
   it('joins partial records per stream and keeps an unfinished one without newline', () => {
     expect(parseLogText(sample).map((e) => [e.stream, e.message, e.time])).toEqual([
