@@ -1,7 +1,7 @@
 // A container's logs: conmon captures its output (capture.log), the engine ships that into the JSON log
 // (<id>-json.log, rotated per the container's log options), and `logs`/attach read the JSON log.
 // Invariant: a capture is shipped whole before it is deleted, and a new run starts with no capture left.
-import { rm } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { BerthError } from '../../shared/errors.js';
 import type { LogEntry, LogFilter } from '../runtime/log-entry.js';
 import type { FollowOptions, LogFiles } from '../runtime/log-follow.js';
@@ -46,6 +46,11 @@ export async function startShipping(
 
 /** Ships what an earlier run left in the capture (its engine was gone when it ended), then deletes it. */
 export async function shipLeftoverCapture(record: ContainerRecord, paths: ContainerPaths): Promise<void> {
+  const present = await stat(paths.capturePath).then(
+    () => true,
+    () => false,
+  );
+  if (!present) return;
   const settings = logSettings(record.hostConfig.LogConfig);
   if (settings.keep) {
     const watermark = await readWatermark(jsonLogFiles(paths.logPath, settings.limits.maxFiles));

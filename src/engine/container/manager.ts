@@ -102,6 +102,8 @@ export class ContainerManager {
   private readonly records = new Map<string, ContainerRecord>();
   private readonly live = new Map<string, Live>();
   private readonly pendingAttach = new Map<string, PendingAttach[]>();
+  /** Containers between the stop and the start of a restart (log followers go on across it). */
+  private readonly restarting = new Map<string, Promise<void>>();
   private readonly lock = new KeyedLock();
   private readonly writes = new KeyedLock();
   private readonly signals = new EventEmitter();
@@ -448,9 +450,14 @@ export class ContainerManager {
     });
   }
 
-  /** Resolves when the container's current run has ended (at once if it is not running). */
-  runEnded(id: string): Promise<void> {
-    return this.live.get(id)?.exitHandled ?? Promise.resolve();
+  /** Resolves when the container's run has ended and no restart follows (at once if it is not running). */
+  async runEnded(id: string): Promise<void> {
+    for (;;) {
+      await (this.live.get(id)?.exitHandled ?? Promise.resolve());
+      const restart = this.restarting.get(id);
+      if (restart === undefined) return;
+      await restart.catch(() => undefined); // a restart follows this exit: wait for the next run's end
+    }
   }
 
   // ---------------------------------------------------------------------------------------------- stop, kill
@@ -489,10 +496,16 @@ export class ContainerManager {
 
   async restart(idOrName: string, options: { timeoutSeconds?: number; signal?: string } = {}): Promise<void> {
     const { id } = this.resolve(idOrName);
-    await this.lock.run(id, async () => {
+    const restart = this.lock.run(id, async () => {
       await this.stopLocked(id, options);
       await this.startLocked(id);
     });
+    this.restarting.set(id, restart);
+    try {
+      await restart;
+    } finally {
+      if (this.restarting.get(id) === restart) this.restarting.delete(id);
+    }
     this.publish(this.requireRecord(id), 'restart');
   }
 

@@ -54,6 +54,11 @@ describe('docker CLI: more container verbs', () => {
     const id = run.stdout.trim();
     await eventually(async () => (await docker(['logs', 'rs'])).stdout === 'started');
     const before = await inspect<string>('rs', '.State.StartedAt');
+    // A follower goes on across the restart and ends when the container stops for good.
+    const follow = execa('docker', ['logs', '-f', 'rs'], { env, reject: false, timeout: 30_000 });
+    let followed = '';
+    follow.stdout?.on('data', (chunk: Buffer) => (followed += chunk.toString()));
+    await eventually(async () => followed === 'started\n');
     const restart = await docker(['restart', '-t', '1', 'rs'], { timeout: 20_000 });
     expect(restart.exitCode).toBe(0);
     expect(restart.stdout).toBe('rs');
@@ -62,6 +67,10 @@ describe('docker CLI: more container verbs', () => {
     expect(after.State.Status).toBe('running');
     expect(Date.parse(after.State.StartedAt)).toBeGreaterThan(Date.parse(before));
     await eventually(async () => (await docker(['logs', 'rs'])).stdout === 'started\nstarted');
+    await eventually(async () => followed === 'started\nstarted\n');
+    expect(follow.exitCode).toBeNull();
+    expect((await docker(['stop', '-t', '1', 'rs'])).exitCode).toBe(0);
+    expect((await follow).exitCode).toBe(0);
     expect((await docker(['rm', '-f', 'rs'])).exitCode).toBe(0);
   });
 
