@@ -48,6 +48,8 @@ export function registerCommands(program: Command): void {
 
   registerImageCommands(program);
   registerContainerCommands(program);
+  registerNetworkCommands(program);
+  registerVolumeCommands(program);
 
   const engine = program.command('engine').description("manage berth's embedded container engine");
   engine
@@ -250,4 +252,111 @@ function registerContainerCommands(program: Command): void {
     .option('--no-stream', 'print one snapshot and exit (always the case for now)')
     .addOption(formatOption())
     .action(load((m) => m.stats));
+}
+
+function registerVolumeCommands(program: Command): void {
+  const volume = program.command('volume').description("manage the engine's volumes");
+  const load = (pick: (m: typeof import('./volume.js')) => Action) =>
+    lazy(() => import('./volume.js').then((m) => ({ run: pick(m) })));
+  volume
+    .command('ls')
+    .alias('list')
+    .description('list volumes')
+    .option('-q, --quiet', 'only display volume names')
+    .option('-f, --filter <filter>', 'filter output (dangling=, driver=, label=, name=)', collectFlag)
+    .addOption(formatOption())
+    .action(load((m) => m.ls));
+  volume
+    .command('create')
+    .description('create a volume (an anonymous one with a generated name when NAME is left out)')
+    .argument('[name]')
+    .option('--name <name>', 'the volume name (as the argument)')
+    .option('-d, --driver <driver>', 'volume driver name', 'local')
+    .option('-o, --opt <KEY=VALUE>', 'driver options (type=, device=, o=)', collectFlag)
+    .option('--label <KEY=VALUE>', 'set metadata on the volume', collectFlag)
+    .action(load((m) => m.create));
+  volume
+    .command('inspect')
+    .description('show detailed information on volumes (JSON)')
+    .argument('<volumes...>')
+    .action(load((m) => m.inspect));
+  volume
+    .command('rm')
+    .alias('remove')
+    .description('remove volumes (one in use by a container cannot be removed)')
+    .argument('<volumes...>')
+    .option('-f, --force', 'do not fail when a volume does not exist')
+    .action(load((m) => m.rm));
+  volume
+    .command('prune')
+    .description('remove unused anonymous volumes (all unused volumes with -a)')
+    .option('-a, --all', 'remove all unused volumes, not just anonymous ones')
+    .option('-f, --force', 'do not ask for confirmation')
+    .option('--filter <filter>', 'filters (label=, label!=)', collectFlag)
+    .action(load((m) => m.prune));
+}
+
+function registerNetworkCommands(program: Command): void {
+  const network = program.command('network').description("manage the engine's networks");
+  const load = (pick: (m: typeof import('./network.js')) => Action) =>
+    lazy(() => import('./network.js').then((m) => ({ run: pick(m) })));
+  network
+    .command('ls')
+    .alias('list')
+    .description('list networks')
+    .option('-q, --quiet', 'only display network IDs')
+    .option('--no-trunc', 'do not truncate the output')
+    .option(
+      '-f, --filter <filter>',
+      'filter output (driver=, id=, label=, name=, type=custom|builtin, dangling=)',
+      collectFlag,
+    )
+    .addOption(formatOption())
+    .action(load((m) => m.ls));
+  network
+    .command('create')
+    .description('create a network')
+    .argument('<name>')
+    .option('-d, --driver <driver>', 'driver to manage the network', 'bridge')
+    .option('--subnet <cidr>', 'subnet in CIDR format')
+    .option('--gateway <ip>', 'IPv4 gateway of the subnet')
+    .option('--ip-range <cidr>', 'allocate container addresses from a sub-range')
+    .option('--internal', 'restrict external access to the network')
+    .option('--attachable', 'enable manual container attachment')
+    .option('--ipv6', 'enable IPv6 networking')
+    .option('--label <label>', 'set metadata on a network', collectFlag)
+    .option('-o, --opt <option>', 'set driver specific options', collectFlag)
+    .action(load((m) => m.create));
+  network
+    .command('inspect')
+    .description('show detailed information on networks (JSON)')
+    .argument('<networks...>')
+    .action(load((m) => m.inspect));
+  network
+    .command('rm')
+    .alias('remove')
+    .description('remove networks')
+    .argument('<networks...>')
+    .action(load((m) => m.rm));
+  network
+    .command('connect')
+    .description('connect a container to a network')
+    .argument('<network>')
+    .argument('<container>')
+    .option('--alias <alias>', 'add a network-scoped alias for the container', collectFlag)
+    .option('--ip <address>', 'IPv4 address')
+    .action(load((m) => m.connect));
+  network
+    .command('disconnect')
+    .description('disconnect a container from a network')
+    .argument('<network>')
+    .argument('<container>')
+    .option('-f, --force', 'force the container to disconnect from a network')
+    .action(load((m) => m.disconnect));
+  network
+    .command('prune')
+    .description('remove all unused networks')
+    .option('-f, --force', 'do not prompt for confirmation')
+    .option('--filter <filter>', 'provide filter values (until=, label=)', collectFlag)
+    .action(load((m) => m.prune));
 }

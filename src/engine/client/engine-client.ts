@@ -9,8 +9,17 @@ import { BerthError } from '../../shared/errors.js';
 import { errorFromResponse } from '../api/errors.js';
 import type { EventMessage } from '../api/events.js';
 import { encodeFilters } from '../api/filters.js';
+import type {
+  NetworkConnectRequest,
+  NetworkCreateRequest,
+  NetworkCreateResponse,
+  NetworkDisconnectRequest,
+  NetworkPruneResponse,
+  NetworkResource,
+} from '../api/networks.js';
 import type { SystemInfo, VersionResponse } from '../api/system.js';
 import { API_VERSION, compareApiVersions, MIN_API_VERSION } from '../api/version.js';
+import type { Volume, VolumeCreateRequest, VolumeListResponse, VolumePruneResponse } from '../api/volumes.js';
 
 export type QueryValue = string | number | boolean | undefined;
 
@@ -168,6 +177,124 @@ export class EngineClient {
     } finally {
       response.destroy();
     }
+  }
+
+  /** GET /volumes: volumes matching the filters (name, label, driver, dangling). */
+  listVolumes(
+    filters?: Record<string, readonly string[]>,
+    signal?: AbortSignal,
+  ): Promise<VolumeListResponse> {
+    return this.requestJson<VolumeListResponse>({
+      path: '/volumes',
+      query: { filters: filters === undefined ? undefined : encodeFilters(filters) },
+      signal,
+    });
+  }
+
+  /** POST /volumes/create: a new volume, or the existing one of that name. */
+  createVolume(request: VolumeCreateRequest = {}, signal?: AbortSignal): Promise<Volume> {
+    return this.requestJson<Volume>({ method: 'POST', path: '/volumes/create', body: request, signal });
+  }
+
+  /** GET /volumes/{name}; NotFound when there is none. */
+  inspectVolume(name: string, signal?: AbortSignal): Promise<Volume> {
+    return this.requestJson<Volume>({ path: `/volumes/${encodeURIComponent(name)}`, signal });
+  }
+
+  /** DELETE /volumes/{name}; Conflict naming the containers while it is in use. */
+  async removeVolume(name: string, options: { force?: boolean; signal?: AbortSignal } = {}): Promise<void> {
+    await this.request({
+      method: 'DELETE',
+      path: `/volumes/${encodeURIComponent(name)}`,
+      query: { force: options.force === true ? true : undefined },
+      signal: options.signal,
+    });
+  }
+
+  /** POST /volumes/prune: unused volumes (anonymous only unless filter all=true) matching label filters. */
+  pruneVolumes(
+    filters?: Record<string, readonly string[]>,
+    signal?: AbortSignal,
+  ): Promise<VolumePruneResponse> {
+    return this.requestJson<VolumePruneResponse>({
+      method: 'POST',
+      path: '/volumes/prune',
+      query: { filters: filters === undefined ? undefined : encodeFilters(filters) },
+      signal,
+    });
+  }
+
+  /** GET /networks: networks matching the filters (name, id, label, driver, type, dangling). */
+  listNetworks(
+    filters?: Record<string, readonly string[]>,
+    signal?: AbortSignal,
+  ): Promise<NetworkResource[]> {
+    return this.requestJson<NetworkResource[]>({
+      path: '/networks',
+      query: { filters: filters === undefined ? undefined : encodeFilters(filters) },
+      signal,
+    });
+  }
+
+  /** GET /networks/{id}: by name, id or unique id prefix; NotFound when there is none. */
+  inspectNetwork(idOrName: string, signal?: AbortSignal): Promise<NetworkResource> {
+    return this.requestJson<NetworkResource>({ path: `/networks/${encodeURIComponent(idOrName)}`, signal });
+  }
+
+  /** POST /networks/create; Conflict when the name is taken. */
+  createNetwork(request: NetworkCreateRequest, signal?: AbortSignal): Promise<NetworkCreateResponse> {
+    return this.requestJson<NetworkCreateResponse>({
+      method: 'POST',
+      path: '/networks/create',
+      body: request,
+      signal,
+    });
+  }
+
+  /** DELETE /networks/{id}; refused for predefined networks and while containers are attached. */
+  async removeNetwork(idOrName: string, signal?: AbortSignal): Promise<void> {
+    await this.request({ method: 'DELETE', path: `/networks/${encodeURIComponent(idOrName)}`, signal });
+  }
+
+  /** POST /networks/{id}/connect: live when the container runs, at its next start otherwise. */
+  async connectNetwork(
+    idOrName: string,
+    request: NetworkConnectRequest,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    await this.request({
+      method: 'POST',
+      path: `/networks/${encodeURIComponent(idOrName)}/connect`,
+      body: request,
+      signal,
+    });
+  }
+
+  /** POST /networks/{id}/disconnect */
+  async disconnectNetwork(
+    idOrName: string,
+    request: NetworkDisconnectRequest,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    await this.request({
+      method: 'POST',
+      path: `/networks/${encodeURIComponent(idOrName)}/disconnect`,
+      body: request,
+      signal,
+    });
+  }
+
+  /** POST /networks/prune: networks no container is attached to, matching label and until filters. */
+  pruneNetworks(
+    filters?: Record<string, readonly string[]>,
+    signal?: AbortSignal,
+  ): Promise<NetworkPruneResponse> {
+    return this.requestJson<NetworkPruneResponse>({
+      method: 'POST',
+      path: '/networks/prune',
+      query: { filters: filters === undefined ? undefined : encodeFilters(filters) },
+      signal,
+    });
   }
 
   /** Drops idle keep-alive connections (the process can exit without it; tests call it to leave nothing open). */

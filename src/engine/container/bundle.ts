@@ -12,11 +12,12 @@ import { buildRuntimeSpec, type MountInput } from '../runtime/spec.js';
 import type { ResolvedUser } from '../runtime/user.js';
 import { BerthError } from '../../shared/errors.js';
 import { engineBoundingSet, narrowCapabilities } from './host-capabilities.js';
-import { hostMounts, hostResources, networkNamespace, securitySettings } from './host-config.js';
+import { hostResources, networkNamespace, securitySettings } from './host-config.js';
+import type { NetworkSetup } from './networking.js';
 import type { ContainerPaths, ContainerRecord } from './record.js';
 
 /** The host's resolver config, with loopback name servers dropped (they do not answer inside a netns). */
-async function resolvConf(hostNetwork: boolean): Promise<string> {
+async function hostResolvConf(hostNetwork: boolean): Promise<string> {
   const text = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
   if (hostNetwork) return text;
   const kept = text
@@ -26,8 +27,63 @@ async function resolvConf(hostNetwork: boolean): Promise<string> {
   return /nameserver/.test(kept) ? kept : `${kept.trimEnd()}\nnameserver 8.8.8.8\nnameserver 8.8.4.4\n`;
 }
 
-export async function writeEtcFiles(record: ContainerRecord, paths: ContainerPaths): Promise<void> {
-  const hostNetwork = networkNamespace(record.hostConfig.NetworkMode) === 'host';
+/**
+ * resolv.conf: the network's DNS responder (or the host's resolvers without a network), unless the container
+ * names its own servers (--dns); --dns-search and --dns-option replace the search and options lines.
+ */
+async function resolvConf(
+  record: ContainerRecord,
+  hostNetwork: boolean,
+  network?: NetworkSetup,
+): Promise<string> {
+  const host = record.hostConfig;
+  const custom = host.Dns ?? [];
+  const search = host.DnsSearch ?? [];
+  const options = host.DnsOptions ?? [];
+  const nameservers = custom.length > 0 ? custom : network?.nameservers;
+  if (nameservers === undefined && search.length === 0 && options.length === 0) {
+    return hostResolvConf(hostNetwork);
+  }
+  const base = (await hostResolvConf(hostNetwork)).split('\n');
+  const lines = [
+    ...(nameservers === undefined
+      ? base.filter((line) => /^\s*nameserver\s/.test(line))
+      : nameservers.map((server) => `nameserver ${server}`)),
+    ...(search.length > 0
+      ? [`search ${search.join(' ')}`]
+      : base.filter((line) => /^\s*search\s/.test(line))),
+    ...(options.length > 0
+      ? [`options ${options.join(' ')}`]
+      : base.filter((line) => /^\s*options\s/.test(line))),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** `name:ip` entries of ExtraHosts as hosts lines; `host-gateway` is the default bridge's gateway. */
+function extraHostLines(record: ContainerRecord, network?: NetworkSetup): string[] {
+  return (record.hostConfig.ExtraHosts ?? []).map((entry) => {
+    const [host = '', ip = ''] = entry.split(/:(.*)/s);
+    if (ip !== 'host-gateway') return `${ip}\t${host}`;
+    if (network?.hostGateway === undefined) {
+      throw new BerthError(
+        'FailedPrecondition',
+        `cannot resolve host-gateway for ${host}: the engine has no bridge network`,
+      );
+    }
+    return `${network.hostGateway}\t${host}`;
+  });
+}
+
+/** Writes /etc/hostname, /etc/hosts and /etc/resolv.conf; `network` is what the network set up for this run. */
+export async function writeEtcFiles(
+  record: ContainerRecord,
+  paths: ContainerPaths,
+  network?: NetworkSetup,
+): Promise<void> {
+  const hostNetwork =
+    network === undefined
+      ? networkNamespace(record.hostConfig.NetworkMode) === 'host'
+      : network.namespace === 'host';
   const name = hostNetwork ? hostHostname() : (record.config.Hostname ?? record.id.slice(0, 12));
   await mkdir(paths.dir, { recursive: true });
   await writeFile(paths.hostnamePath, `${name}\n`);
@@ -36,10 +92,7 @@ export async function writeEtcFiles(record: ContainerRecord, paths: ContainerPat
       writeFile(paths.hostsPath, '127.0.0.1\tlocalhost\n'),
     );
   } else {
-    const extra = (record.hostConfig.ExtraHosts ?? []).map((entry) => {
-      const [host = '', ip = ''] = entry.split(/:(.*)/s);
-      return `${ip}\t${host}`;
-    });
+    const own = network?.addresses ?? [];
     await writeFile(
       paths.hostsPath,
       [
@@ -49,13 +102,13 @@ export async function writeEtcFiles(record: ContainerRecord, paths: ContainerPat
         'ff00::0\tip6-mcastprefix',
         'ff02::1\tip6-allnodes',
         'ff02::2\tip6-allrouters',
-        ...extra,
-        `127.0.1.1\t${name}`,
+        ...extraHostLines(record, network),
+        ...(own.length > 0 ? own.map((address) => `${address}\t${name}`) : [`127.0.1.1\t${name}`]),
         '',
       ].join('\n'),
     );
   }
-  await writeFile(paths.resolvConfPath, await resolvConf(hostNetwork));
+  await writeFile(paths.resolvConfPath, await resolvConf(record, hostNetwork, network));
 }
 
 export interface BundleInput {
@@ -64,6 +117,10 @@ export interface BundleInput {
   rootfs: string;
   user: ResolvedUser;
   consoleSize?: { height: number; width: number };
+  /** The container's binds, volumes and tmpfs mounts, from the storage seam (ContainerStorage.mountAll). */
+  mounts?: MountInput[];
+  /** The network namespace to run in (from the networking seam); by default as the network mode says. */
+  network?: NetworkSetup['namespace'];
 }
 
 /** The OCI spec of the container's next run. */
@@ -71,13 +128,13 @@ export async function containerSpec(input: BundleInput): Promise<OciSpec> {
   const { record, paths } = input;
   const host = record.hostConfig;
   const security = securitySettings(host.SecurityOpt ?? []);
-  const network = networkNamespace(host.NetworkMode);
+  const network = input.network ?? networkNamespace(host.NetworkMode);
   const etc: MountInput[] = [
     { type: 'bind', source: paths.hostnamePath, destination: '/etc/hostname' },
     { type: 'bind', source: paths.hostsPath, destination: '/etc/hosts' },
     { type: 'bind', source: paths.resolvConfPath, destination: '/etc/resolv.conf' },
   ].map((mount) => ({ ...mount, type: 'bind' as const, readonly: host.ReadonlyRootfs === true }));
-  const userMounts = hostMounts(host).mounts;
+  const userMounts = input.mounts ?? [];
   const taken = new Set(userMounts.map((m) => m.destination));
   let init: { hostPath: string } | undefined;
   if (host.Init === true) {

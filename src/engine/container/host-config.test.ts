@@ -1,48 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
   checkHostConfig,
-  hostMounts,
   hostResources,
   networkNamespace,
+  parseNetworkMode,
   parseSize,
-  parseTmpfsOptions,
   securitySettings,
 } from './host-config.js';
 
-describe('hostMounts', () => {
-  it('parses binds, mounts and tmpfs', () => {
-    const { mounts, bindSources } = hostMounts({
-      Binds: ['/src:/dst:ro,rslave'],
-      Mounts: [{ Type: 'tmpfs', Target: '/cache', TmpfsOptions: { SizeBytes: 1024 } }],
-      Tmpfs: { '/run': 'size=1m,mode=1777' },
-    });
-    expect(mounts).toEqual([
-      { type: 'bind', source: '/src', destination: '/dst', readonly: true, propagation: 'rslave' },
-      { type: 'tmpfs', destination: '/cache', readonly: false, size: 1024 },
-      {
-        type: 'tmpfs',
-        destination: '/run',
-        options: ['nosuid', 'nodev', 'noexec'],
-        size: 1048576,
-        mode: 0o1777,
-      },
-    ]);
-    expect(bindSources).toEqual([{ source: '/src', create: true }]);
-  });
-
-  it('refuses named volumes (501), duplicates and relative targets', () => {
-    expect(() => hostMounts({ Binds: ['data:/data'] })).toThrow(
-      "named volume 'data' (data:/data) is not implemented by berth's engine",
-    );
-    expect(() => hostMounts({ Mounts: [{ Type: 'volume', Source: 'v', Target: '/v' }] })).toThrow(
-      'is not implemented',
-    );
-    expect(() => hostMounts({ Binds: ['/a:/x', '/b:/x/'] })).toThrow('Duplicate mount point: /x');
-    expect(() => hostMounts({ Binds: ['/a:rel'] })).toThrow('mount path must be absolute: rel');
-  });
-});
-
-describe('sizes, tmpfs options, resources, security, network', () => {
+describe('sizes, resources, security, network', () => {
   it('parses sizes as Docker does', () => {
     expect([
       parseSize('64m'),
@@ -52,13 +18,6 @@ describe('sizes, tmpfs options, resources, security, network', () => {
       parseSize('2MB'),
     ]).toEqual([67108864, 1073741824, 524288, 100, 2097152]);
     expect(() => parseSize('lots')).toThrow("invalid size: 'lots'");
-  });
-
-  it('turns tmpfs options into mount flags', () => {
-    expect(parseTmpfsOptions('ro,exec,uid=1000')).toEqual({
-      options: ['nosuid', 'nodev', 'uid=1000'],
-      readonly: true,
-    });
   });
 
   it('maps resources', () => {
@@ -102,6 +61,22 @@ describe('sizes, tmpfs options, resources, security, network', () => {
     ]);
     expect(networkNamespace('host')).toBe('host');
     expect(() => networkNamespace('mynet')).toThrow('network mode "mynet" is not implemented');
+  });
+
+  it('parses every network mode Docker accepts', () => {
+    expect(
+      ['', undefined, 'default', 'bridge', 'none', 'host', 'container:web', 'app_net'].map(parseNetworkMode),
+    ).toEqual([
+      { kind: 'network', name: 'bridge' },
+      { kind: 'network', name: 'bridge' },
+      { kind: 'network', name: 'bridge' },
+      { kind: 'network', name: 'bridge' },
+      { kind: 'none' },
+      { kind: 'host' },
+      { kind: 'container', target: 'web' },
+      { kind: 'network', name: 'app_net' },
+    ]);
+    expect(() => parseNetworkMode('container:')).toThrow('invalid network mode: container:');
   });
 
   it('checks limits at create', () => {

@@ -1,148 +1,10 @@
-// HostConfig → the runtime's view: bind and tmpfs mounts (from Binds, Mounts and Tmpfs), cgroup resources,
-// rlimits, capabilities and security options. Checked once at create (so a bad request fails there, with
-// Docker's status), turned into spec input at every start. Invariant: pure — existence of bind sources is
-// checked by the caller; named volumes are refused until the volume subsystem exists.
-import { posix } from 'node:path';
+// HostConfig → the runtime's view: cgroup resources, rlimits, capabilities and security options (mounts are
+// storage.ts's). Checked once at create (so a bad request fails there, with Docker's status), turned into spec
+// input at every start. Invariant: pure.
 import { BerthError } from '../../shared/errors.js';
 import type { HostConfig } from '../api/containers.js';
 import { NotImplementedError } from '../api/errors.js';
-import type { MountInput, Propagation, ResourcesInput } from '../runtime/spec.js';
-
-export interface HostMounts {
-  mounts: MountInput[];
-  /** Bind sources that must exist before start ({create: true} for legacy Binds, which Docker creates). */
-  bindSources: Array<{ source: string; create: boolean }>;
-}
-
-const PROPAGATIONS: readonly string[] = ['rprivate', 'private', 'rshared', 'shared', 'rslave', 'slave'];
-
-/** Parses Binds, Mounts and Tmpfs into mounts; throws InvalidArgument or NotImplemented (named volumes). */
-export function hostMounts(hostConfig: HostConfig): HostMounts {
-  const mounts: MountInput[] = [];
-  const bindSources: HostMounts['bindSources'] = [];
-  const destinations = new Set<string>();
-  const claim = (destination: string): string => {
-    if (!posix.isAbsolute(destination)) {
-      throw new BerthError(
-        'InvalidArgument',
-        `invalid mount config: mount path must be absolute: ${destination}`,
-      );
-    }
-    const clean = posix.normalize(destination).replace(/(.)\/$/, '$1');
-    if (destinations.has(clean)) throw new BerthError('InvalidArgument', `Duplicate mount point: ${clean}`);
-    destinations.add(clean);
-    return clean;
-  };
-
-  for (const bind of hostConfig.Binds ?? []) {
-    const parts = bind.split(':');
-    if (parts.length < 2 || parts.length > 3) {
-      throw new BerthError('InvalidArgument', `invalid volume specification: '${bind}'`);
-    }
-    const [source = '', target = '', modeText = ''] = parts;
-    if (!posix.isAbsolute(source)) throw new NotImplementedError(`named volume '${source}' (${bind})`);
-    const modes = modeText === '' ? [] : modeText.split(',');
-    let readonly = false;
-    let propagation: Propagation | undefined;
-    for (const mode of modes) {
-      if (mode === 'ro') readonly = true;
-      else if (
-        mode === 'rw' ||
-        mode === 'z' ||
-        mode === 'Z' ||
-        mode === 'nocopy' ||
-        mode === 'consistent' ||
-        mode === 'cached' ||
-        mode === 'delegated'
-      )
-        continue;
-      else if (PROPAGATIONS.includes(mode)) propagation = mode as Propagation;
-      else throw new BerthError('InvalidArgument', `invalid mode: ${mode}`);
-    }
-    mounts.push({
-      type: 'bind',
-      source: posix.normalize(source),
-      destination: claim(target),
-      readonly,
-      ...(propagation === undefined ? {} : { propagation }),
-    });
-    bindSources.push({ source: posix.normalize(source), create: true });
-  }
-
-  for (const mount of hostConfig.Mounts ?? []) {
-    if (mount.Type === 'bind') {
-      const source = mount.Source ?? '';
-      if (!posix.isAbsolute(source)) {
-        throw new BerthError(
-          'InvalidArgument',
-          `invalid mount config for type "bind": invalid mount path: '${source}' mount path must be absolute`,
-        );
-      }
-      const propagation = mount.BindOptions?.Propagation;
-      if (propagation !== undefined && propagation !== '' && !PROPAGATIONS.includes(propagation)) {
-        throw new BerthError('InvalidArgument', `invalid propagation mode: ${propagation}`);
-      }
-      mounts.push({
-        type: 'bind',
-        source: posix.normalize(source),
-        destination: claim(mount.Target),
-        readonly: mount.ReadOnly === true,
-        recursive: mount.BindOptions?.NonRecursive !== true,
-        ...(propagation ? { propagation: propagation as Propagation } : {}),
-      });
-      bindSources.push({
-        source: posix.normalize(source),
-        create: mount.BindOptions?.CreateMountpoint === true,
-      });
-    } else if (mount.Type === 'tmpfs') {
-      mounts.push({
-        type: 'tmpfs',
-        destination: claim(mount.Target),
-        readonly: mount.ReadOnly === true,
-        ...(mount.TmpfsOptions?.SizeBytes ? { size: mount.TmpfsOptions.SizeBytes } : {}),
-        ...(mount.TmpfsOptions?.Mode ? { mode: mount.TmpfsOptions.Mode } : {}),
-      });
-    } else if (mount.Type === 'volume') {
-      throw new NotImplementedError(
-        `mounts of type "volume" (${mount.Source ?? 'anonymous'} at ${mount.Target})`,
-      );
-    } else {
-      throw new BerthError('InvalidArgument', `mount type "${mount.Type}" is not supported`);
-    }
-  }
-
-  for (const [target, optionText] of Object.entries(hostConfig.Tmpfs ?? {})) {
-    mounts.push({ type: 'tmpfs', destination: claim(target), ...parseTmpfsOptions(optionText) });
-  }
-  return { mounts, bindSources };
-}
-
-/** `rw,size=64m,mode=1777,noexec` → size in bytes, mode, read-only flag and the remaining mount options. */
-export function parseTmpfsOptions(text: string): {
-  size?: number;
-  mode?: number;
-  readonly?: boolean;
-  options: string[];
-} {
-  const result: { size?: number; mode?: number; readonly?: boolean; options: string[] } = {
-    options: ['nosuid', 'nodev', 'noexec'],
-  };
-  for (const option of text.split(',').filter((o) => o !== '')) {
-    const [key = '', value = ''] = option.split('=', 2);
-    if (key === 'size') result.size = parseSize(value);
-    else if (key === 'mode') {
-      if (!/^[0-7]{1,4}$/.test(value))
-        throw new BerthError('InvalidArgument', `invalid tmpfs mode: ${value}`);
-      result.mode = parseInt(value, 8);
-    } else if (key === 'ro') result.readonly = true;
-    else if (key === 'rw') continue;
-    else if (key === 'exec') result.options = result.options.filter((o) => o !== 'noexec');
-    else if (key === 'suid') result.options = result.options.filter((o) => o !== 'nosuid');
-    else if (key === 'dev') result.options = result.options.filter((o) => o !== 'nodev');
-    else if (!result.options.includes(option)) result.options.push(option);
-  }
-  return result;
-}
+import type { ResourcesInput } from '../runtime/spec.js';
 
 /** Docker's RAMInBytes: `64m`, `1g`, `512k`, `100` (1024-based, case-insensitive, optional trailing b). */
 export function parseSize(text: string): number {
@@ -202,21 +64,41 @@ export function securitySettings(options: readonly string[]): SecuritySettings {
   return result;
 }
 
-/** Network modes the engine runs today; everything else waits for the network subsystem. */
+/** A container's network mode as Docker spells it (`NetworkMode`): '', default, bridge, none, host, container:X, or a network. */
+export type NetworkModeSpec =
+  | { kind: 'none' }
+  | { kind: 'host' }
+  | { kind: 'container'; target: string }
+  /** `name` is `bridge` for '', default and bridge. */
+  | { kind: 'network'; name: string };
+
+export function parseNetworkMode(mode: string | undefined): NetworkModeSpec {
+  const name = mode === undefined || mode === '' || mode === 'default' ? 'bridge' : mode;
+  if (name === 'none' || name === 'host') return { kind: name };
+  if (name.startsWith('container:')) {
+    const target = name.slice('container:'.length);
+    if (target === '') throw new BerthError('InvalidArgument', `invalid network mode: ${name}`);
+    return { kind: 'container', target };
+  }
+  return { kind: 'network', name };
+}
+
+/**
+ * The namespace of an engine without bridge networks: host, or a fresh one with loopback only for none, default
+ * and bridge; any other mode needs the network subsystem.
+ */
 export function networkNamespace(mode: string | undefined): 'none' | 'host' {
-  const name = mode === undefined || mode === '' ? 'default' : mode;
-  if (name === 'host') return 'host';
-  // Until bridge networks exist, none/default/bridge all get a fresh namespace with loopback only.
-  if (name === 'none' || name === 'default' || name === 'bridge') return 'none';
-  throw new NotImplementedError(`network mode "${name}"`);
+  const spec = parseNetworkMode(mode);
+  if (spec.kind === 'host') return 'host';
+  if (spec.kind === 'none' || (spec.kind === 'network' && spec.name === 'bridge')) return 'none';
+  throw new NotImplementedError(`network mode "${mode ?? ''}"`);
 }
 
 /** Everything a create must refuse early, so the client sees the error at create and not at start. */
 export function checkHostConfig(hostConfig: HostConfig): void {
-  hostMounts(hostConfig);
   hostResources(hostConfig);
   securitySettings(hostConfig.SecurityOpt ?? []);
-  networkNamespace(hostConfig.NetworkMode);
+  parseNetworkMode(hostConfig.NetworkMode);
   if (hostConfig.ShmSize !== undefined && hostConfig.ShmSize < 0)
     throw new BerthError('InvalidArgument', 'SHM size can not be less than 0');
   if (hostConfig.Memory && hostConfig.Memory > 0 && hostConfig.Memory < 6 * 1024 * 1024)

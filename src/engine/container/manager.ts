@@ -21,6 +21,7 @@ import type {
   ContainerInspect,
   ContainerSummary,
   ContainerWaitResponse,
+  EndpointSettings,
   WaitCondition,
 } from '../api/containers.js';
 import type { Filters } from '../api/filters.js';
@@ -34,9 +35,11 @@ import { Runc } from '../runtime/runc.js';
 import { resolveUser } from '../runtime/user.js';
 import type { OverlaySnapshotter } from '../snapshot/overlay.js';
 import { readJsonIfExists, writeJsonAtomic } from '../store/atomic-json.js';
+import { VolumeStore } from '../volume/index.js';
 import { writeBundle, writeEtcFiles } from './bundle.js';
 import { mergeCreateConfig } from './create-config.js';
-import { checkHostConfig, hostMounts } from './host-config.js';
+import { checkHostConfig } from './host-config.js';
+import { ContainerStorage, volumeUsers } from './storage.js';
 import { KeyedLock } from './keyed-lock.js';
 import { checkContainerFilters, matchContainer } from './list-filter.js';
 import { generateName, newContainerId, normaliseName } from './names.js';
@@ -48,6 +51,7 @@ import {
   type ContainerRecord,
 } from './record.js';
 import { inspectView, summaryView } from './view.js';
+import { attachmentFromSettings, loopbackNetworking, type ContainerNetworking } from './networking.js';
 
 /** The few logger methods the subsystem uses (the server's logger fits). */
 export interface ContainerLog {
@@ -61,6 +65,10 @@ export interface ContainerManagerOptions {
   images: ImageStore;
   snapshots: OverlaySnapshotter;
   events: EventBus;
+  /** Namespaces, endpoints and published ports; loopback-only containers without it. */
+  networking?: ContainerNetworking;
+  /** Binds, volumes and tmpfs; without it, a volume store of the engine's root with no events. */
+  storage?: ContainerStorage;
   log?: ContainerLog;
   conmonBinary?: string;
   now?: () => Date;
@@ -108,12 +116,23 @@ export class ContainerManager {
   private readonly writes = new KeyedLock();
   private readonly signals = new EventEmitter();
   private readonly log: ContainerLog;
+  private readonly networking: ContainerNetworking;
+  private readonly storage: ContainerStorage;
   private readonly now: () => Date;
   private closed = false;
 
   private constructor(private readonly options: ContainerManagerOptions) {
     this.runc = new Runc({ binary: options.config.runtime, root: options.config.runtimeStateDir });
     this.log = options.log ?? NOOP_LOG;
+    this.networking = options.networking ?? loopbackNetworking;
+    this.storage =
+      options.storage ??
+      new ContainerStorage({
+        volumes: new VolumeStore({
+          root: options.config.root,
+          usersOf: (name) => volumeUsers(this.records.values(), name),
+        }),
+      });
     this.now = options.now ?? (() => new Date());
     this.signals.setMaxListeners(0);
   }
@@ -194,6 +213,7 @@ export class ContainerManager {
       throw new BerthError('InvalidArgument', 'config cannot be empty in order to create a container');
     const hostConfig = request.HostConfig ?? {};
     checkHostConfig(hostConfig);
+    const network = this.networking.validate(request, (name) => this.resolve(name));
     const { warnings } = logSettings(hostConfig.LogConfig); // bad log options fail the create, not the start
     const image = await this.options.images.resolve(request.Image);
     const imageConfig = await this.options.images.config(image);
@@ -202,6 +222,10 @@ export class ContainerManager {
       id,
       imageName: request.Image,
     });
+    const mountPlan = this.storage.plan(
+      { hostConfig, volumes: [...imageConfig.config.volumes, ...Object.keys(request.Volumes ?? {})] },
+      (reference) => this.resolve(reference),
+    );
     // Names are claimed synchronously with the conflict check, so two creates cannot take one name.
     let name: string;
     if (requestedName !== undefined && requestedName !== '') {
@@ -227,6 +251,7 @@ export class ContainerManager {
       args,
       config,
       hostConfig: { ...hostConfig },
+      network,
       state: {
         status: 'created',
         pid: 0,
@@ -240,10 +265,12 @@ export class ContainerManager {
     };
     this.records.set(id, record);
     try {
+      record.mounts = await this.storage.provision(mountPlan);
       await mkdir(this.paths(id).dir, { recursive: true, mode: 0o700 });
       await this.persist(record);
     } catch (error) {
       this.records.delete(id);
+      await this.storage.removeAnonymous(record);
       await rm(this.paths(id).dir, { recursive: true, force: true });
       throw error;
     }
@@ -272,12 +299,13 @@ export class ContainerManager {
     let monitored: MonitoredContainer | undefined;
     let shipper: LogShipper | undefined;
     try {
-      await this.ensureBindSources(record);
       const rootfs = await this.mountRootfs(record);
+      const mounts = await this.storage.mountAll(record, rootfs);
       const user = await resolveUser(rootfs, record.config.User ?? '');
-      await writeEtcFiles(record, paths);
+      const network = await this.networking.setUp(record, (name) => this.resolve(name));
+      await writeEtcFiles(record, paths, network);
       await rm(paths.bundleDir, { recursive: true, force: true });
-      await writeBundle({ record, paths, rootfs, user });
+      await writeBundle({ record, paths, rootfs, user, network: network.namespace, mounts });
       await this.runc.delete(id, { force: true }).catch(() => undefined);
       await shipLeftoverCapture(record, paths);
       monitored = await createContainer(this.monitorContext(), {
@@ -300,6 +328,8 @@ export class ContainerManager {
       await shipper?.finish().catch(() => undefined);
       await monitored?.delete().catch(() => undefined);
       await this.options.snapshots.unmount(id).catch(() => undefined);
+      await this.storage.release(id);
+      await this.networking.tearDown(record).catch(() => undefined);
       delete record.monitor;
       record.state.error = messageOf(error);
       record.state.exitCode = /executable file not found|no such file or directory/i.test(record.state.error)
@@ -327,23 +357,6 @@ export class ContainerManager {
     await this.persist(record);
     this.publish(record, 'start');
     return true;
-  }
-
-  /** Binds from `Binds` get their missing source created (Docker's legacy rule); Mounts must exist. */
-  private async ensureBindSources(record: ContainerRecord): Promise<void> {
-    for (const { source, create } of hostMounts(record.hostConfig).bindSources) {
-      const exists = await stat(source).then(
-        () => true,
-        () => false,
-      );
-      if (exists) continue;
-      if (!create)
-        throw new BerthError(
-          'InvalidArgument',
-          `invalid mount config for type "bind": bind source path does not exist: ${source}`,
-        );
-      await mkdir(source, { recursive: true });
-    }
   }
 
   /** Prepares the snapshot when it does not exist yet, mounts it, and returns the rootfs path. */
@@ -415,6 +428,10 @@ export class ContainerManager {
     await this.options.snapshots
       .unmount(id)
       .catch((error: unknown) => this.log.warn('unmount failed', { id, error: messageOf(error) }));
+    await this.storage.release(id);
+    await this.networking
+      .tearDown(record)
+      .catch((error: unknown) => this.log.warn('network teardown failed', { id, error: messageOf(error) }));
     this.live.delete(id);
     delete record.monitor;
     record.state = {
@@ -436,7 +453,7 @@ export class ContainerManager {
     const record = this.records.get(id);
     if (record === undefined || this.closed || record.hostConfig.AutoRemove !== true) return;
     if (record.state.status !== 'exited') return;
-    this.remove(id, { force: true }).catch((error: unknown) => {
+    this.remove(id, { force: true, volumes: true }).catch((error: unknown) => {
       if (!isBerthError(error, 'NotFound'))
         this.log.error('auto-remove failed', { id, error: messageOf(error) });
     });
@@ -444,7 +461,7 @@ export class ContainerManager {
 
   private afterStartFailure(id: string): void {
     if (this.closed || !this.records.has(id) || this.live.has(id)) return;
-    this.remove(id, { force: true }).catch((error: unknown) => {
+    this.remove(id, { force: true, volumes: true }).catch((error: unknown) => {
       if (!isBerthError(error, 'NotFound'))
         this.log.error('auto-remove failed', { id, error: messageOf(error) });
     });
@@ -593,7 +610,8 @@ export class ContainerManager {
 
   // ---------------------------------------------------------------------------------------------- remove
 
-  remove(idOrName: string, options: { force?: boolean } = {}): Promise<void> {
+  /** Removes the container; `volumes` (rm -v) also removes its anonymous volumes. */
+  remove(idOrName: string, options: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
     const { id } = this.resolve(idOrName);
     return this.lock.run(id, async () => {
       const record = this.records.get(id);
@@ -613,6 +631,7 @@ export class ContainerManager {
       }
       record.state.status = 'removing';
       this.releasePendingAttaches(id);
+      await this.networking.tearDown(record);
       await this.runc.delete(id, { force: true }).catch(() => undefined);
       await this.options.snapshots.remove(id);
       const paths = this.paths(id);
@@ -621,8 +640,33 @@ export class ContainerManager {
       await rm(join(paths.exitDir, id), { force: true });
       await this.writes.run(id, () => rm(paths.dir, { recursive: true, force: true }));
       this.records.delete(id);
+      if (options.volumes === true) await this.storage.removeAnonymous(record);
       this.publish(record, 'destroy');
       this.signals.emit(`removed:${id}`);
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------- networks
+
+  /** Joins a network: at once when the container runs, at its next start otherwise. */
+  connectNetwork(idOrName: string, network: string, settings?: EndpointSettings): Promise<ContainerRecord> {
+    const { id } = this.resolve(idOrName);
+    return this.lock.run(id, async () => {
+      const record = this.requireRecord(id);
+      await this.networking.connect(record, network, attachmentFromSettings(settings), this.live.has(id));
+      await this.persist(record);
+      return record;
+    });
+  }
+
+  /** Leaves a network (Docker's `force` changes nothing here: a live endpoint is always removed). */
+  disconnectNetwork(idOrName: string, network: string): Promise<ContainerRecord> {
+    const { id } = this.resolve(idOrName);
+    return this.lock.run(id, async () => {
+      const record = this.requireRecord(id);
+      await this.networking.disconnect(record, network, this.live.has(id));
+      await this.persist(record);
+      return record;
     });
   }
 
@@ -634,6 +678,7 @@ export class ContainerManager {
     return inspectView(record, this.paths(record.id), {
       execIds,
       graphDriver: { MergedDir: snapshot.mountpoint, UpperDir: snapshot.upper, WorkDir: snapshot.work },
+      network: this.networking.view(record, this.live.has(record.id)),
     });
   }
 
@@ -660,7 +705,7 @@ export class ContainerManager {
     const out: ContainerSummary[] = [];
     for (const record of records) {
       const size = options.size === true ? await this.sizes(record) : undefined;
-      out.push(summaryView(record, now, size));
+      out.push(summaryView(record, now, size, this.networking.view(record, this.live.has(record.id))));
     }
     return out;
   }
@@ -808,6 +853,7 @@ export class ContainerManager {
         this.log.error('recovering a container failed', { id: record.id, error: messageOf(error) }),
       );
     }
+    await this.storage.adopt([...this.records.values()].filter((record) => this.live.has(record.id)));
   }
 
   private async recoverOne(record: ContainerRecord): Promise<void> {
@@ -826,6 +872,7 @@ export class ContainerManager {
           this.logShippingError(id, error),
         );
         this.watch(record, adoption.container, shipper);
+        await this.networking.readopt(record);
         await this.persist(record);
         this.log.info('adopted running container', { id });
         return;
@@ -863,6 +910,9 @@ export class ContainerManager {
       this.logShippingError(id, error),
     );
     await this.options.snapshots.unmount(id).catch(() => undefined);
+    await this.networking
+      .tearDown(record)
+      .catch((error: unknown) => this.log.warn('network teardown failed', { id, error: messageOf(error) }));
     await rm(this.paths(id).bundleDir, { recursive: true, force: true });
   }
 

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import type { ContainerConfig, ContainerStatus, HostConfig } from '../api/containers.js';
 import type { EngineConfig } from '../config.js';
 import type { MonitorRecord } from '../runtime/monitor.js';
+import type { MountSpec } from '../volume/index.js';
+import type { ContainerNetworkState } from './networking.js';
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -38,8 +40,20 @@ export interface ContainerRecord {
   hostConfig: HostConfig;
   state: ContainerStateRecord;
   restartCount: number;
+  /** Its mounts as decided at create: which volume (by name), host path or tmpfs backs each target. */
+  mounts?: MountRecord[];
   /** Present while a runtime container (and its monitor) exists for this container. */
   monitor?: MonitorRecord;
+  /** The networks it joins and the host ports last published (networking.ts); absent: the default network. */
+  network?: ContainerNetworkState;
+}
+
+/** One mount of a container; for volumes `source` is the volume's name (anonymous ones named at create). */
+export interface MountRecord extends MountSpec {
+  /** A volume made for this container alone (image VOLUME, `-v /path`): `rm -v` removes it. */
+  anonymous: boolean;
+  /** Volumes: the host directory of the volume's data (reported as Source); '' otherwise. */
+  hostPath: string;
 }
 
 /** Where one container's files are: persistent ones under the state root, runtime ones under the run dir. */

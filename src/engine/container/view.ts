@@ -2,15 +2,8 @@
 // text ("Up 5 seconds", "Exited (0) 3 seconds ago"), in Docker's shapes. Invariant: pure, and never null where
 // Docker gives [] or {} (clients iterate Mounts, Labels, NetworkSettings.Ports and .Networks).
 import { humanDuration } from '../../shared/human-duration.js';
-import type {
-  ContainerInspect,
-  ContainerSummary,
-  EndpointSettings,
-  MountPoint,
-  PortMap,
-  SummaryPort,
-} from '../api/containers.js';
-import { hostMounts, networkNamespace } from './host-config.js';
+import type { ContainerInspect, ContainerSummary, MountPoint } from '../api/containers.js';
+import { loopbackNetworking, type NetworkView } from './networking.js';
 import type { ContainerPaths, ContainerRecord } from './record.js';
 
 export function statusText(record: ContainerRecord, now: number): string {
@@ -39,70 +32,52 @@ export function networkModeName(record: ContainerRecord): string {
   return mode === undefined || mode === '' || mode === 'default' ? 'bridge' : mode;
 }
 
-function endpoints(record: ContainerRecord): Record<string, EndpointSettings> {
-  // Until the network subsystem exists only `host` joins a network; the others have loopback only.
-  if (networkNamespace(record.hostConfig.NetworkMode) !== 'host') return {};
-  return {
-    host: {
-      IPAMConfig: null,
-      Links: null,
-      Aliases: null,
-      MacAddress: '',
-      NetworkID: 'host',
-      EndpointID: '',
-      Gateway: '',
-      IPAddress: '',
-      IPPrefixLen: 0,
-      IPv6Gateway: '',
-      GlobalIPv6Address: '',
-      GlobalIPv6PrefixLen: 0,
-      DriverOpts: null,
-      DNSNames: null,
-    },
-  };
+/** Without a network view (no network subsystem): what the loopback-only engine shows. */
+function networkViewOf(record: ContainerRecord, network: NetworkView | undefined): NetworkView {
+  return network ?? loopbackNetworking.view(record, false);
 }
 
-function portMap(record: ContainerRecord): PortMap {
-  const ports: PortMap = {};
-  for (const port of Object.keys(record.config.ExposedPorts ?? {})) ports[port] = null;
-  return ports;
-}
-
+/**
+ * Mounts as Docker reports them: volumes by name with their data directory as Source, binds with their
+ * propagation; HostConfig.Tmpfs entries are not listed (Docker lists only --mount tmpfs).
+ */
 export function mountPoints(record: ContainerRecord): MountPoint[] {
-  let mounts;
-  try {
-    mounts = hostMounts(record.hostConfig).mounts;
-  } catch {
-    return [];
-  }
-  return mounts.map((mount) =>
-    mount.type === 'bind'
-      ? {
+  const tmpfsOption = new Set(
+    Object.keys(record.hostConfig.Tmpfs ?? {}).map((t) => t.replace(/(.)\/+$/, '$1')),
+  );
+  return (record.mounts ?? [])
+    .filter((mount) => !(mount.kind === 'tmpfs' && tmpfsOption.has(mount.target)))
+    .map((mount): MountPoint => {
+      const common = { Destination: mount.target, Mode: mount.mode, RW: !mount.readOnly };
+      if (mount.kind === 'volume') {
+        return {
+          Type: 'volume',
+          Name: mount.source,
+          Source: mount.hostPath,
+          ...common,
+          Driver: 'local',
+          Propagation: '',
+        };
+      }
+      if (mount.kind === 'bind') {
+        return {
           Type: 'bind',
           Source: mount.source,
-          Destination: mount.destination,
-          Mode: mount.readonly === true ? 'ro' : '',
-          RW: mount.readonly !== true,
+          ...common,
           Propagation: mount.propagation ?? 'rprivate',
-        }
-      : {
-          Type: 'tmpfs',
-          Source: '',
-          Destination: mount.destination,
-          Mode: '',
-          RW: mount.readonly !== true,
-          Propagation: '',
-        },
-  );
+        };
+      }
+      return { Type: 'tmpfs', Source: '', ...common, Propagation: '' };
+    });
 }
 
 export function inspectView(
   record: ContainerRecord,
   paths: ContainerPaths,
-  extra: { execIds: string[]; graphDriver: Record<string, string> },
-): ContainerInspect & { NetworkSettings: { Note?: string } } {
+  extra: { execIds: string[]; graphDriver: Record<string, string>; network?: NetworkView },
+): ContainerInspect {
   const { state } = record;
-  const isolated = networkNamespace(record.hostConfig.NetworkMode) !== 'host';
+  const network = networkViewOf(record, extra.network);
   return {
     Id: record.id,
     Created: record.created,
@@ -147,17 +122,11 @@ export function inspectView(
     Config: record.config,
     NetworkSettings: {
       Bridge: '',
-      SandboxID: '',
-      SandboxKey: '',
-      Ports: portMap(record),
-      Gateway: '',
-      IPAddress: '',
-      IPPrefixLen: 0,
-      MacAddress: '',
-      Networks: endpoints(record),
-      ...(isolated
-        ? { Note: 'network namespace with loopback only: bridge networks are not implemented yet' }
-        : {}),
+      SandboxID: network.sandboxKey === '' ? '' : record.id,
+      SandboxKey: network.sandboxKey,
+      Ports: network.ports,
+      ...network.primary,
+      Networks: network.networks,
     },
   };
 }
@@ -170,11 +139,9 @@ export function summaryView(
   record: ContainerRecord,
   now: number,
   size?: { rw: number; rootFs: number },
+  networkView?: NetworkView,
 ): ContainerSummary {
-  const ports: SummaryPort[] = Object.keys(record.config.ExposedPorts ?? {}).map((key) => {
-    const [port = '0', type = 'tcp'] = key.split('/');
-    return { PrivatePort: Number(port), Type: type as SummaryPort['Type'] };
-  });
+  const network = networkViewOf(record, networkView);
   return {
     Id: record.id,
     Names: [`/${record.name}`],
@@ -182,13 +149,13 @@ export function summaryView(
     ImageID: record.imageId,
     Command: commandText(record),
     Created: Math.floor(Date.parse(record.created) / 1000),
-    Ports: ports,
+    Ports: network.summaryPorts,
     ...(size === undefined ? {} : { SizeRw: size.rw, SizeRootFs: size.rootFs }),
     Labels: record.config.Labels ?? {},
     State: record.state.status,
     Status: statusText(record, now),
     HostConfig: { NetworkMode: networkModeName(record) },
-    NetworkSettings: { Networks: endpoints(record) },
+    NetworkSettings: { Networks: network.networks },
     Mounts: mountPoints(record),
   };
 }

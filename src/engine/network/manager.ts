@@ -17,6 +17,7 @@ import {
   createNetns,
   createVeth,
   listPrefixedLinks,
+  listPrefixedNetns,
   NETNS_DIR,
   removeLink,
   removeNetns,
@@ -48,6 +49,7 @@ export interface CreateNetworkOptions extends AddressingRequest {
   readonly name: string;
   /** No route out, no NAT, no forwarding of DNS names. */
   readonly internal?: boolean;
+  readonly attachable?: boolean;
   readonly labels?: Readonly<Record<string, string>>;
   readonly options?: Readonly<Record<string, string>>;
 }
@@ -139,6 +141,7 @@ export class NetworkManager {
         bridge: bridgeName(this.prefix, id),
         ...addressing,
         internal: spec.internal ?? false,
+        ...(spec.attachable === true ? { attachable: true } : {}),
         labels: { ...spec.labels },
         options: { ...spec.options },
         endpoints: {},
@@ -296,6 +299,18 @@ export class NetworkManager {
   async close(): Promise<void> {
     for (const port of [...this.published]) await port.close();
     for (const id of [...this.responders.keys()]) await this.stopResponder(id);
+  }
+
+  /**
+   * Engine exit: stops every listener, and when no container is attached anywhere (no endpoint, no namespace of
+   * ours) also removes the links and rules, so an idle engine leaves the host as it found it. Records stay, and the
+   * next open() rebuilds the bridges; with containers still running everything stays for them.
+   */
+  async shutdown(): Promise<void> {
+    await this.close();
+    const attached = this.list().some((n) => Object.keys(n.endpoints).length > 0);
+    if (attached || (await listPrefixedNetns(this.run, this.prefix)).length > 0) return;
+    await cleanupAll(this.prefix, this.run);
   }
 
   /**

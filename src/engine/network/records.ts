@@ -33,6 +33,8 @@ export interface NetworkRecord {
   readonly gateway: string;
   readonly ipRange: string;
   readonly internal: boolean;
+  /** Docker's `Attachable` flag, kept only to be reported back (every berth network accepts containers). */
+  readonly attachable?: boolean;
   readonly labels: Readonly<Record<string, string>>;
   /** Driver options, echoed back exactly as given (clients compare them). */
   readonly options: Readonly<Record<string, string>>;

@@ -5,7 +5,9 @@
 import type { ContainerManager } from '../container/manager.js';
 import type { ExecSessions } from '../container/exec-sessions.js';
 import type { ImageStore } from '../image/image-store.js';
+import type { NetworkManager } from '../network/index.js';
 import type { OverlaySnapshotter } from '../snapshot/overlay.js';
+import type { VolumeStore } from '../volume/index.js';
 import type { EngineConfig } from '../config.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from './logger.js';
@@ -33,6 +35,10 @@ export interface EngineServices {
   readonly snapshots: OverlaySnapshotter;
   /** Containers: records, lifecycle, attach; running ones are watched (and adopted at engine start). */
   readonly containers: ContainerManager;
+  /** Bridge networks, their endpoints and DNS; containers join them through the container manager. */
+  readonly networks: NetworkManager;
+  /** Named and anonymous volumes of the `local` driver; containers mount them through the container manager. */
+  readonly volumes: VolumeStore;
   /** Exec sessions of running containers. */
   readonly execs: ExecSessions;
   /** Counts for /info; the container and image subsystems provide the real ones. */

@@ -13,9 +13,13 @@ import { BerthError } from '../../shared/errors.js';
 import type { EngineConfig } from '../config.js';
 import { ExecSessions } from '../container/exec-sessions.js';
 import { ContainerManager } from '../container/manager.js';
+import { ContainerStorage, volumeUsers } from '../container/storage.js';
+import { bridgeNetworking, DEFAULT_NETWORK } from '../container/networking.js';
+import { NetworkManager } from '../network/index.js';
 import { EventBus } from '../events/bus.js';
 import { ImageStore } from '../image/image-store.js';
 import { OverlaySnapshotter } from '../snapshot/overlay.js';
+import { VolumeStore } from '../volume/index.js';
 import { writeFileAtomic } from '../store/atomic-json.js';
 import { acquireRootLock, type RootLock } from '../store/root-lock.js';
 import { createDispatcher } from './dispatch.js';
@@ -85,8 +89,36 @@ export async function startEngine(
     const events = options.events ?? new EventBus();
     const images = new ImageStore(config.root);
     const snapshots = new OverlaySnapshotter(config.root);
+    // Bridges, rules and DNS responders of the recorded networks come back before any container is adopted.
+    const networks = await NetworkManager.open({
+      root: config.root,
+      bridgePrefix: config.bridgePrefix,
+      subnetPool: config.subnetPool,
+    });
+    cleanups.push(() => networks.shutdown());
+    // Without it containers on the default network fail at create, naming the network; the engine still serves.
+    await ensureDefaultNetwork(networks).catch((error: unknown) =>
+      log.error('creating the default bridge network failed', { error }),
+    );
+    // A volume is in use while any container's record names it: the manager answers, once it is open.
+    let volumeUsersOf = (_name: string): string[] => [];
+    const volumes = new VolumeStore({
+      root: config.root,
+      usersOf: (name) => volumeUsersOf(name),
+      onEvent: ({ action, name, attributes }) =>
+        events.publish({ type: 'volume', action, actor: { id: name, attributes } }),
+    });
     // Adopts containers left running by an earlier engine and cleans half-made ones before serving.
-    const containers = await ContainerManager.open({ config, images, snapshots, events, log });
+    const containers = await ContainerManager.open({
+      config,
+      images,
+      snapshots,
+      events,
+      log,
+      networking: bridgeNetworking(networks, log),
+      storage: new ContainerStorage({ volumes, events, log }),
+    });
+    volumeUsersOf = (name) => volumeUsers(containers.all(), name);
     cleanups.push(() => containers.close());
     const services: EngineServices = {
       config,
@@ -99,6 +131,8 @@ export async function startEngine(
       images,
       snapshots,
       containers,
+      networks,
+      volumes,
       execs: new ExecSessions(containers),
       inventory:
         options.inventory ??
@@ -155,6 +189,7 @@ export async function startEngine(
         }
         // Containers keep running: only the engine's watchers on them end.
         await containers.close().catch((error: unknown) => log.error('closing containers failed', { error }));
+        await networks.shutdown().catch((error: unknown) => log.error('closing networks failed', { error }));
         await rm(config.socket, { force: true });
         await removePidFileIfOurs(config.pidFile);
         log.info('engine stopped');
@@ -171,6 +206,12 @@ export async function startEngine(
     await undo();
     throw error;
   }
+}
+
+/** The network containers join by default (Docker's `bridge`), made on the engine's first start. */
+async function ensureDefaultNetwork(networks: NetworkManager): Promise<void> {
+  if (networks.list().some((n) => n.name === DEFAULT_NETWORK)) return;
+  await networks.createNetwork({ name: DEFAULT_NETWORK });
 }
 
 /** A socket file left by an engine that died is removed; one that still answers belongs to a live engine. */

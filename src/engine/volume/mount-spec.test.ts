@@ -8,6 +8,8 @@ const empty = {
   labels: undefined,
   tmpfs: undefined,
   createHostPath: false,
+  nonRecursive: false,
+  mode: '',
 };
 
 describe('parseBind', () => {
@@ -19,7 +21,9 @@ describe('parseBind', () => {
       target: '/var/lib/data',
       readOnly: true,
       noCopy: true,
+      mode: 'ro,nocopy',
     });
+    expect(parseBind('data:/d').mode).toBe('z');
   });
   it('reads a host bind with propagation, created when missing', () => {
     expect(parseBind('/host/dir:/ctr/:ro,rshared')).toEqual({
@@ -30,6 +34,7 @@ describe('parseBind', () => {
       readOnly: true,
       propagation: 'rshared',
       createHostPath: true,
+      mode: 'ro,rshared',
     });
     expect(parseBind('/h:/c').propagation).toBe('rprivate');
   });
@@ -82,7 +87,7 @@ describe('parseApiMount', () => {
         Type: 'bind',
         Source: '/h',
         Target: '/c',
-        BindOptions: { Propagation: 'rslave', CreateMountpoint: true },
+        BindOptions: { Propagation: 'rslave', CreateMountpoint: true, NonRecursive: true },
       }),
     ).toEqual({
       ...empty,
@@ -92,6 +97,7 @@ describe('parseApiMount', () => {
       readOnly: false,
       propagation: 'rslave',
       createHostPath: true,
+      nonRecursive: true,
     });
     expect(
       parseApiMount({ Type: 'tmpfs', Target: '/t', TmpfsOptions: { SizeBytes: 1048576, Mode: 0o700 } }),
@@ -101,7 +107,7 @@ describe('parseApiMount', () => {
       source: '',
       target: '/t',
       readOnly: false,
-      tmpfs: { size: 1048576, mode: 0o700 },
+      tmpfs: { size: 1048576, mode: 0o700, options: ['nosuid', 'nodev', 'noexec'] },
     });
   });
   it('rejects bad mounts with Docker messages', () => {
@@ -143,7 +149,20 @@ describe('translateMounts', () => {
       ['tmpfs', '', '/cache'],
       ['volume', '', '/logs'],
     ]);
-    expect(specs[2]?.tmpfs).toEqual({ size: 64 * 1024 * 1024, mode: 0o1777 });
+    expect(specs[2]?.tmpfs).toEqual({
+      size: 64 * 1024 * 1024,
+      mode: 0o1777,
+      options: ['nosuid', 'nodev', 'noexec'],
+    });
+  });
+  it('turns tmpfs options into mount flags', () => {
+    const [spec] = translateMounts({ tmpfs: { '/t': 'ro,exec,uid=1000,noatime' } });
+    expect(spec?.readOnly).toBe(true);
+    expect(spec?.tmpfs).toEqual({
+      size: undefined,
+      mode: undefined,
+      options: ['nosuid', 'nodev', 'uid=1000', 'noatime'],
+    });
   });
   it('refuses duplicate targets', () => {
     expect(() => translateMounts({ binds: ['a:/x', '/h:/x/'] })).toThrow('Duplicate mount point: /x');

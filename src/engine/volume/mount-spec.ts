@@ -23,9 +23,14 @@ export interface MountSpec {
   subpath: string | undefined;
   /** Volumes only: labels to give the volume if it is created for this mount. */
   labels: Record<string, string> | undefined;
-  tmpfs: { size: number | undefined; mode: number | undefined } | undefined;
+  /** Tmpfs only: size and mode, and the mount flags (Docker's default nosuid,nodev,noexec, as adjusted). */
+  tmpfs: { size: number | undefined; mode: number | undefined; options: string[] } | undefined;
   /** Binds only: create a missing source as a directory (short syntax) instead of failing (long syntax). */
   createHostPath: boolean;
+  /** Binds only: a plain bind that leaves the source's submounts behind (BindOptions.NonRecursive). */
+  nonRecursive: boolean;
+  /** The mode text Docker reports in a container's Mounts (`ro`, `z`, or '' for the long syntax). */
+  mode: string;
 }
 
 /** The subset of a Docker API Mount object we read (HostConfig.Mounts[]). */
@@ -133,9 +138,12 @@ export function parseBind(raw: string): MountSpec {
       ...base('bind', posix.normalize(source), cleanTarget(target), readOnly),
       propagation: propagation ?? 'rprivate',
       createHostPath: true,
+      mode: modes.join(','),
     };
   }
-  return volumeSpec(source, cleanTarget(target), readOnly, noCopy, undefined, undefined);
+  // Docker reports a short-syntax named volume's mode as `z` when none was given.
+  const mode = source === '' ? modes.join(',') : modes.length === 0 ? 'z' : modes.join(',');
+  return { ...volumeSpec(source, cleanTarget(target), readOnly, noCopy, undefined, undefined), mode };
 }
 
 /** Parses one HostConfig.Mounts object with Docker's validation messages. */
@@ -166,6 +174,7 @@ export function parseApiMount(mount: ApiMount): MountSpec {
         ...base('bind', posix.normalize(source), cleanTarget(target), readOnly),
         propagation: propagation === '' ? 'rprivate' : (propagation as Propagation),
         createHostPath: mount.BindOptions?.CreateMountpoint === true,
+        nonRecursive: mount.BindOptions?.NonRecursive === true,
       };
     }
     case 'volume': {
@@ -196,18 +205,30 @@ export function parseApiMount(mount: ApiMount): MountSpec {
       const mode = mount.TmpfsOptions?.Mode;
       return {
         ...base('tmpfs', '', cleanTarget(target), readOnly),
-        tmpfs: { size: size === 0 ? undefined : size, mode: mode === 0 ? undefined : mode },
+        tmpfs: {
+          size: size === 0 ? undefined : size,
+          mode: mode === 0 ? undefined : mode,
+          options: [...TMPFS_DEFAULT_FLAGS],
+        },
       };
     }
   }
 }
 
-/** Parses a HostConfig.Tmpfs entry; options are mount(8) options of which size and mode are understood. */
+/** Flags every tmpfs gets unless its options say `exec`, `suid` or `dev` (Docker's defaults). */
+const TMPFS_DEFAULT_FLAGS: readonly string[] = ['nosuid', 'nodev', 'noexec'];
+const TMPFS_RELAXED: Readonly<Record<string, string>> = { exec: 'noexec', suid: 'nosuid', dev: 'nodev' };
+
+/**
+ * Parses a HostConfig.Tmpfs entry: mount(8) options of which size, mode, ro/rw and exec/suid/dev are
+ * understood; other flags (uid=, noatime, ...) pass through to the mount.
+ */
 export function parseTmpfsEntry(target: string, options: string): MountSpec {
   checkTarget('tmpfs', target);
   let size: number | undefined;
   let mode: number | undefined;
   let readOnly = false;
+  let flags = [...TMPFS_DEFAULT_FLAGS];
   for (const option of options.split(',').filter((part) => part !== '')) {
     const [key, value = ''] = option.split('=', 2) as [string, string?];
     if (key === 'size') size = parseSize(value, option);
@@ -217,8 +238,11 @@ export function parseTmpfsEntry(target: string, options: string): MountSpec {
       }
       mode = parseInt(value, 8);
     } else if (key === 'ro') readOnly = true;
+    else if (key === 'rw') continue;
+    else if (TMPFS_RELAXED[key] !== undefined) flags = flags.filter((flag) => flag !== TMPFS_RELAXED[key]);
+    else if (!flags.includes(option)) flags.push(option);
   }
-  return { ...base('tmpfs', '', cleanTarget(target), readOnly), tmpfs: { size, mode } };
+  return { ...base('tmpfs', '', cleanTarget(target), readOnly), tmpfs: { size, mode, options: flags } };
 }
 
 /** A `size=` value: bytes with an optional k/m/g suffix (mount(8) style). */
@@ -281,6 +305,8 @@ function base(kind: MountKind, source: string, target: string, readOnly: boolean
     labels: undefined,
     tmpfs: undefined,
     createHostPath: false,
+    nonRecursive: false,
+    mode: '',
   };
 }
 

@@ -3,7 +3,7 @@
 // Invariant: a volume's data is deleted only by remove/prune, and never while the in-use callback names a user;
 // mounts made for driver options are reference counted so the last release unmounts them.
 
-import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -60,6 +60,14 @@ export interface VolumeStoreOptions {
   /** Ids of the containers using a volume ([] when none); the container side provides it. */
   usersOf?: (name: string) => Promise<string[]> | string[];
   clock?: () => Date;
+  /** Told of `create` (a new volume only), `destroy` and `prune` (name '', attribute `reclaimed`). */
+  onEvent?: (event: VolumeEvent) => void;
+}
+
+export interface VolumeEvent {
+  action: 'create' | 'destroy' | 'prune';
+  name: string;
+  attributes: Record<string, string>;
 }
 
 export class VolumeStore {
@@ -67,6 +75,7 @@ export class VolumeStore {
   private readonly volumesDir: string;
   private readonly usersOf: (name: string) => Promise<string[]> | string[];
   private readonly clock: () => Date;
+  private readonly onEvent: (event: VolumeEvent) => void;
   /** Mount reference counts of volumes with driver options (tmpfs, bind, ...). */
   private readonly mountCounts = new Map<string, number>();
   /** Serialises changes per volume name so create/remove/mount never interleave. */
@@ -77,6 +86,7 @@ export class VolumeStore {
     this.records = new RecordStore<VolumeRecord>(join(this.volumesDir, '_records'), 'volume');
     this.usersOf = options.usersOf ?? (() => []);
     this.clock = options.clock ?? (() => new Date());
+    this.onEvent = options.onEvent ?? (() => undefined);
   }
 
   /** The host directory holding a volume's data (its Mountpoint). */
@@ -119,6 +129,7 @@ export class VolumeStore {
       };
       await mkdir(record.Mountpoint, { recursive: true, mode: 0o755 });
       await this.records.put(name, record);
+      this.onEvent({ action: 'create', name, attributes: { driver: 'local' } });
       return record;
     });
   }
@@ -178,6 +189,7 @@ export class VolumeStore {
       }
       await this.records.delete(name);
       await rm(join(this.volumesDir, name), { recursive: true, force: true });
+      this.onEvent({ action: 'destroy', name, attributes: { driver: 'local' } });
     });
   }
 
@@ -199,6 +211,7 @@ export class VolumeStore {
       deleted.push(record.Name);
       space += size;
     }
+    this.onEvent({ action: 'prune', name: '', attributes: { reclaimed: String(space) } });
     return { VolumesDeleted: deleted, SpaceReclaimed: space };
   }
 
@@ -254,6 +267,21 @@ export class VolumeStore {
       const mountpoint = this.dataDir(name);
       if (await isMountPoint(mountpoint)) await run('umount', [mountpoint]);
     });
+  }
+
+  /**
+   * After an engine restart (counts live in memory): unmounts driver-option mounts that no mount() of this
+   * process holds, left by containers that exited while no engine ran. Call it once the running containers
+   * have taken their references again.
+   */
+  async unmountUnused(): Promise<void> {
+    for (const { record } of await this.records.list()) {
+      if (this.mountCount(record.Name) > 0) continue;
+      await this.locked(record.Name, async () => {
+        if (this.mountCount(record.Name) > 0) return;
+        if (await isMountPoint(record.Mountpoint)) await run('umount', [record.Mountpoint]);
+      });
+    }
   }
 
   /** How many mount() calls are not yet released. */
@@ -327,11 +355,17 @@ async function isMountPoint(path: string): Promise<boolean> {
   return mountinfo.split('\n').some((line) => line.split(' ')[4] === escaped);
 }
 
+/** Bytes of the files under dir, each inode once; directories count nothing (as Docker's directory.Size). */
 async function diskUsage(dir: string): Promise<number> {
-  try {
-    const { stdout } = await run('du', ['-sb', dir]);
-    return Number(stdout.split('\t')[0] ?? 0) || 0;
-  } catch {
-    return 0;
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
+  const seen = new Set<string>();
+  let total = 0;
+  for (const entry of entries) {
+    if (entry.isDirectory()) continue;
+    const info = await lstat(join(entry.parentPath, entry.name)).catch(() => undefined);
+    if (info === undefined || seen.has(`${info.dev}:${info.ino}`)) continue;
+    seen.add(`${info.dev}:${info.ino}`);
+    total += info.size;
   }
+  return total;
 }

@@ -62,7 +62,9 @@ describe('container lifecycle', () => {
     expect(inspect.Args).toEqual(['-c', 'echo out; echo err >&2; exit 3']);
     expect(inspect.Mounts).toEqual([]);
     expect(inspect.NetworkSettings.Ports).toEqual({});
-    expect(inspect.NetworkSettings.Networks).toEqual({});
+    // an exited container still names the default network it joins, without an address
+    expect(Object.keys(inspect.NetworkSettings.Networks)).toEqual(['bridge']);
+    expect(inspect.NetworkSettings.Networks.bridge?.IPAddress).toBe('');
     expect(inspect.Config.Labels).toEqual({});
     expect(inspect.HostConfig.NetworkMode).toBe('bridge');
     expect(inspect.Name).toMatch(/^\/[a-z]+_[a-z]+$/);

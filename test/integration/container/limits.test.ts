@@ -1,7 +1,6 @@
 // Limits and isolation seen from inside: memory and pids limits enforced, user switching, read-only rootfs
 // (with a tmpfs), ulimits, named volumes refused for now.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isBerthError } from '../../../src/shared/errors.js';
 import { startContainerEngine, type ContainerEngine } from './fixture.js';
 
 let e: ContainerEngine;
@@ -69,17 +68,5 @@ describe('limits and isolation', () => {
       HostConfig: { Ulimits: [{ Name: 'nofile', Soft: 1024, Hard: 2048 }] },
     });
     expect(await e.logs(id)).toBe('1024\n2048\n');
-  });
-
-  it('refuses named volumes with 501 until volumes exist', async () => {
-    try {
-      await e.create({ Cmd: ['true'], HostConfig: { Binds: ['data:/data'] } });
-      throw new Error('expected a failure');
-    } catch (error) {
-      expect(isBerthError(error)).toBe(true);
-      expect((error as Error).message).toBe(
-        "named volume 'data' (data:/data) is not implemented by berth's engine",
-      );
-    }
   });
 });

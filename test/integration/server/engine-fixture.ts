@@ -7,6 +7,7 @@ import path from 'node:path';
 import { EngineClient } from '../../../src/engine/client/index.js';
 import { resolveEngineConfig, type EngineConfig } from '../../../src/engine/config.js';
 import { startEngine, type EngineHandle, type StartEngineOptions } from '../../../src/engine/server/index.js';
+import { networkSlotEnv } from '../../helpers/network-slot.js';
 
 export interface TestEngine {
   dir: string;
@@ -21,6 +22,7 @@ export function testConfig(dir: string, env: Record<string, string> = {}): Engin
   return resolveEngineConfig({
     BERTH_ROOT: path.join(dir, 'root'),
     BERTH_RUN: path.join(dir, 'run'),
+    ...networkSlotEnv(dir), // a bridge prefix and subnet pool of its own
     ...env,
   });
 }

@@ -121,7 +121,7 @@ describe('engine server: system routes', () => {
       DefaultRuntime: 'runc',
       Runtimes: { runc: { path: 'runc' } },
       Swarm: { LocalNodeState: 'inactive', ControlAvailable: false },
-      DefaultAddressPools: [{ Base: '10.213.0.0/16', Size: 24 }],
+      DefaultAddressPools: [{ Base: t.config.subnetPool.base, Size: t.config.subnetPool.size }],
       Warnings: [],
       Labels: [],
     });

@@ -135,7 +135,10 @@ export const containerRoutes: RouteModule = {
     });
 
     router.delete('/containers/{id}', async (ctx) => {
-      await containers.remove(ctx.params.id ?? '', { force: ctx.queryBool('force') });
+      await containers.remove(ctx.params.id ?? '', {
+        force: ctx.queryBool('force'),
+        volumes: ctx.queryBool('v'),
+      });
       ctx.sendEmpty(204);
     });
 

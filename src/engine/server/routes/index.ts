@@ -6,7 +6,9 @@ import { archiveRoutes } from './archive.js';
 import { containerRoutes } from './containers.js';
 import { execRoutes } from './exec.js';
 import { imageRoutes } from './images.js';
+import { networkRoutes } from './networks.js';
 import { systemRoutes } from './system.js';
+import { volumeRoutes } from './volumes.js';
 
 export const routeModules: readonly RouteModule[] = [
   systemRoutes,
@@ -14,4 +16,6 @@ export const routeModules: readonly RouteModule[] = [
   containerRoutes,
   execRoutes,
   archiveRoutes,
+  volumeRoutes,
+  networkRoutes,
 ];
