@@ -53,9 +53,10 @@ describe('docker CLI: health, restarts, stats, events', () => {
     const filtered = await docker(['ps', '-q', '--filter', 'health=healthy']);
     expect(filtered.stdout.trim()).toBe(run.stdout.trim().slice(0, 12));
 
-    const stats = await docker(['stats', '--no-stream', '--format', '{{.Name}} {{.PIDs}}', 'hc']);
+    await docker(['exec', 'hc', 'sh', '-c', 'head -c 300000 /dev/urandom > /stats-file; sync']);
+    const stats = await docker(['stats', '--no-stream', '--format', '{{.Name}} {{.PIDs}} {{.BlockIO}}', 'hc']);
     expect(stats.exitCode).toBe(0);
-    expect(stats.stdout.trim()).toMatch(/^hc [1-9]\d*$/);
+    expect(stats.stdout.trim()).toMatch(/^hc [1-9]\d* \S+ \/ \S+$/);
 
     expect((await docker(['rm', '-f', 'hc'])).exitCode).toBe(0);
     const until = Math.ceil(Date.now() / 1000) + 1;
