@@ -18,7 +18,7 @@ import type {
 import type { ExecCreateResponse, ExecInspect } from '../../engine/api/exec.js';
 import { encodeFilters } from '../../engine/api/filters.js';
 import { StdFrameDecoder, StdStream } from '../../engine/api/stdcopy.js';
-import type { EngineClient } from '../../engine/client/index.js';
+import { jsonLines, type EngineClient } from '../../engine/client/index.js';
 import {
   CONTAINER_HEADERS,
   STATS_HEADERS,
@@ -26,6 +26,7 @@ import {
   containerRows,
   statsCells,
   statsRow,
+  type StatsRow,
   type StatsSample,
 } from '../render/containers.js';
 import { formatTable } from '../render/table.js';
@@ -284,7 +285,43 @@ export async function top(options: Options, args: string[]): Promise<void> {
   process.stdout.write(formatTable(result.Titles, result.Processes));
 }
 
-export async function stats(options: Options, args: string[]): Promise<void> {
+export async function stats(options: Options & { stream?: boolean }, args: string[]): Promise<void> {
+  if (options.stream === false) return statsSnapshot(options, args);
+  await withEngine(async (client) => {
+    const names =
+      args.length > 0
+        ? args
+        : (await client.requestJson<ContainerSummary[]>({ path: '/containers/json' })).map((c) => c.Id);
+    const latest = new Map<string, StatsRow>();
+    const clear = process.stdout.isTTY ? '\x1b[2J\x1b[H' : '';
+    let drawn = 0;
+    const draw = (): void => {
+      const rows = names.map((name) => latest.get(name)).filter((row) => row !== undefined);
+      process.stdout.write(clear + formatTable(STATS_HEADERS, rows.map(statsCells)));
+      drawn = Date.now();
+    };
+    // One stream per container; the table is drawn again as samples arrive, at most twice a second.
+    await Promise.all(
+      names.map(async (name) => {
+        const response = await client.stream({
+          path: `/containers/${pathName(name)}/stats`,
+          query: { stream: true },
+        });
+        for await (const line of jsonLines(response)) {
+          const sample = JSON.parse(line) as StatsSample;
+          const row = statsRow(sample.id ?? name, sample);
+          latest.set(name, row);
+          if (options.format === 'json') printJsonLines([row]);
+          else if (Date.now() - drawn >= 500) draw();
+        }
+        latest.delete(name); // the container stopped
+        if (options.format !== 'json') draw();
+      }),
+    );
+  });
+}
+
+async function statsSnapshot(options: Options, args: string[]): Promise<void> {
   const samples = await withEngine(async (client) => {
     const names =
       args.length > 0

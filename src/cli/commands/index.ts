@@ -247,9 +247,9 @@ function registerContainerCommands(program: Command): void {
     .action(load((m) => m.top));
   container
     .command('stats')
-    .description("display a snapshot of containers' resource usage (running containers by default)")
+    .description("display a live table of containers' resource usage (running containers by default)")
     .argument('[containers...]')
-    .option('--no-stream', 'print one snapshot and exit (always the case for now)')
+    .option('--no-stream', 'print one snapshot and exit')
     .addOption(formatOption())
     .action(load((m) => m.stats));
 }

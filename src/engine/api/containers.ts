@@ -48,6 +48,8 @@ export interface ContainerConfig {
   Labels?: Record<string, string> | null;
   StopSignal?: string;
   StopTimeout?: number | null;
+  /** The shell of shell-form commands (Dockerfile SHELL); CMD-SHELL healthchecks run through it. */
+  Shell?: string[] | null;
 }
 
 export interface RestartPolicy {

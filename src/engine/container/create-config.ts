@@ -74,6 +74,8 @@ export function mergeCreateConfig(
   const healthcheck = mergeHealthcheck(request.Healthcheck ?? undefined, image.healthcheck);
   if (healthcheck !== undefined) config.Healthcheck = healthcheck;
   if (request.NetworkDisabled === true) config.NetworkDisabled = true;
+  const shell = request.Shell ?? image.shell;
+  if (shell !== undefined && shell !== null && shell.length > 0) config.Shell = [...shell];
   return { config, path, args };
 }
 

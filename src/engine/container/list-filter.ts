@@ -1,11 +1,12 @@
 // The filters of GET /containers/json: id (prefix), name (regular expression, as Docker), label, status,
-// ancestor (image name or ID), exited (exit code). Invariant: pure; unknown filter names are rejected before
+// ancestor (image name or ID), exited (exit code), health (starting|healthy|unhealthy|none). Invariant: pure; unknown filter names are rejected before
 // any record is looked at.
 import { BerthError } from '../../shared/errors.js';
 import { checkFilterNames, matchLabels, type Filters } from '../api/filters.js';
 import type { ContainerRecord } from './record.js';
 
-export const CONTAINER_FILTERS = ['id', 'name', 'label', 'status', 'ancestor', 'exited'] as const;
+export const CONTAINER_FILTERS = ['id', 'name', 'label', 'status', 'ancestor', 'exited', 'health'] as const;
+const HEALTH = ['starting', 'healthy', 'unhealthy', 'none'];
 const STATUSES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
 
 export function checkContainerFilters(filters: Filters): void {
@@ -13,6 +14,13 @@ export function checkContainerFilters(filters: Filters): void {
   for (const status of filters.get('status') ?? []) {
     if (!STATUSES.includes(status))
       throw new BerthError('InvalidArgument', `invalid filter 'status=${status}'`);
+  }
+  for (const health of filters.get('health') ?? []) {
+    if (!HEALTH.includes(health))
+      throw new BerthError(
+        'InvalidArgument',
+        `Unrecognised filter value for health: ${health} (use starting, healthy, unhealthy or none)`,
+      );
   }
 }
 
@@ -44,6 +52,7 @@ export function matchContainer(record: ContainerRecord, filters: Filters): boole
     matchLabels(record.config.Labels ?? {}, filters.get('label')) &&
     some('status', (value) => record.state.status === value) &&
     some('ancestor', (value) => matchesAncestor(record, value)) &&
-    some('exited', (value) => record.state.status === 'exited' && String(record.state.exitCode) === value)
+    some('exited', (value) => record.state.status === 'exited' && String(record.state.exitCode) === value) &&
+    some('health', (value) => (record.health?.Status ?? 'none') === value)
   );
 }

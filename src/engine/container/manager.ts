@@ -30,6 +30,7 @@ import type { EventBus } from '../events/bus.js';
 import type { ImageStore } from '../image/image-store.js';
 import type { AttachSession, OutputStream } from '../runtime/attach.js';
 import type { LogShipper } from '../runtime/log-shipper.js';
+import { execProcessFromBundle, runExec } from '../runtime/exec.js';
 import { adopt, createContainer, type MonitoredContainer } from '../runtime/monitor.js';
 import { Runc } from '../runtime/runc.js';
 import { resolveUser } from '../runtime/user.js';
@@ -41,6 +42,9 @@ import { mergeCreateConfig } from './create-config.js';
 import { checkHostConfig } from './host-config.js';
 import { ContainerStorage, volumeUsers } from './storage.js';
 import { KeyedLock } from './keyed-lock.js';
+import { ContainerPolicies } from './policies.js';
+import type { HealthState } from './health.js';
+import type { ProbeOutcome } from './health-monitor.js';
 import { checkContainerFilters, matchContainer } from './list-filter.js';
 import { generateName, newContainerId, normaliseName } from './names.js';
 import {
@@ -82,8 +86,10 @@ interface Live {
   stopWatching: AbortController;
   /** Ships the run's output into the JSON log (none for the `none` log driver). */
   shipper: LogShipper | undefined;
-  /** Set by stop/kill so the exit publishes `stop` after `die`. */
+  /** Set by stop so the exit publishes `stop` after `die`. */
   stopping: boolean;
+  /** Set by stop and kill: the exit is the user's doing, which no restart policy undoes. */
+  byUser: boolean;
 }
 
 export interface AttachOptions {
@@ -120,6 +126,9 @@ export class ContainerManager {
   private readonly storage: ContainerStorage;
   private readonly now: () => Date;
   private closed = false;
+  private readonly policies: ContainerPolicies;
+  /** Containers found ended at recovery that were running when the previous engine went away. */
+  private readonly exitedMeanwhile = new Set<string>();
 
   private constructor(private readonly options: ContainerManagerOptions) {
     this.runc = new Runc({ binary: options.config.runtime, root: options.config.runtimeStateDir });
@@ -135,12 +144,26 @@ export class ContainerManager {
       });
     this.now = options.now ?? (() => new Date());
     this.signals.setMaxListeners(0);
+    this.policies = new ContainerPolicies({
+      record: (id) => this.records.get(id),
+      startByPolicy: (id) => this.startByPolicy(id),
+      persist: (record) => this.persist(record),
+      publish: (record, action) => this.publish(record, action),
+      probe: (id, args, signal) => this.probe(id, args, signal),
+      healthChanged: (id, health) => this.signals.emit(`health:${id}`, health),
+      warn: (message, fields) => this.log.warn(message, fields),
+      now: () => this.now(),
+    });
   }
 
   /** Loads every record, cleans half-made containers and adopts the running ones. */
   static async open(options: ContainerManagerOptions): Promise<ContainerManager> {
     const manager = new ContainerManager(options);
     await manager.recover();
+    // Policies bring containers back once the engine is up, not before it serves.
+    setImmediate(() =>
+      manager.policies.resumeAfterEngineStart(manager.records.values(), manager.exitedMeanwhile),
+    );
     return manager;
   }
 
@@ -213,6 +236,7 @@ export class ContainerManager {
       throw new BerthError('InvalidArgument', 'config cannot be empty in order to create a container');
     const hostConfig = request.HostConfig ?? {};
     checkHostConfig(hostConfig);
+    ContainerPolicies.check({ hostConfig });
     const network = this.networking.validate(request, (name) => this.resolve(name));
     const { warnings } = logSettings(hostConfig.LogConfig); // bad log options fail the create, not the start
     const image = await this.options.images.resolve(request.Image);
@@ -283,7 +307,28 @@ export class ContainerManager {
   /** Starts the container; false when it was running already (HTTP 304). */
   start(idOrName: string): Promise<boolean> {
     const { id } = this.resolve(idOrName);
-    return this.lock.run(id, () => this.startLocked(id));
+    return this.lock.run(id, async () => {
+      this.policies.cancel(id);
+      const record = this.requireRecord(id);
+      if (!this.live.has(id)) {
+        // A start by the user begins afresh: the policy's count and back-off, and its "stopped" mark.
+        record.restartCount = 0;
+        delete record.restartDelayMs;
+        delete record.stoppedByUser;
+        if (record.state.status === 'restarting') record.state.status = 'exited';
+      }
+      return this.startLocked(id);
+    });
+  }
+
+  /** A start by the restart policy: counted in RestartCount. */
+  private startByPolicy(id: string): Promise<void> {
+    return this.lock.run(id, async () => {
+      const record = this.records.get(id);
+      if (record === undefined || this.live.has(id) || this.closed) return;
+      record.restartCount++; // the record stays `restarting` until the process runs
+      await this.startLocked(id);
+    });
   }
 
   private async startLocked(id: string): Promise<boolean> {
@@ -354,6 +399,7 @@ export class ContainerManager {
       finishedAt: record.state.finishedAt,
     };
     this.watch(record, monitored, shipper);
+    this.policies.started(record, { adopted: false });
     await this.persist(record);
     this.publish(record, 'start');
     return true;
@@ -395,7 +441,7 @@ export class ContainerManager {
     const stopWatching = new AbortController();
     let resolveHandled: () => void = () => undefined;
     const exitHandled = new Promise<void>((resolve) => (resolveHandled = resolve));
-    const live: Live = { monitored, exitHandled, stopWatching, shipper, stopping: false };
+    const live: Live = { monitored, exitHandled, stopWatching, shipper, stopping: false, byUser: false };
     this.live.set(record.id, live);
     monitored.wait(stopWatching.signal).then(
       (code) => {
@@ -443,6 +489,8 @@ export class ContainerManager {
       finishedAt: nanoTime(this.now()),
     };
     await this.persist(record);
+    const restarting = this.policies.exited(record, { byUser: live.byUser || this.closed });
+    if (restarting) await this.persist(record);
     if (oomKilled) this.publish(record, 'oom');
     this.publish(record, 'die', { exitCode: String(exitCode) });
     if (live.stopping) this.publish(record, 'stop');
@@ -471,7 +519,7 @@ export class ContainerManager {
   async runEnded(id: string): Promise<void> {
     for (;;) {
       await (this.live.get(id)?.exitHandled ?? Promise.resolve());
-      const restart = this.restarting.get(id);
+      const restart = this.restarting.get(id) ?? this.policies.restartPending(id);
       if (restart === undefined) return;
       await restart.catch(() => undefined); // a restart follows this exit: wait for the next run's end
     }
@@ -491,8 +539,18 @@ export class ContainerManager {
   ): Promise<boolean> {
     const record = this.requireRecord(id);
     const live = this.live.get(id);
-    if (live === undefined) return false;
+    if (live === undefined) {
+      // Between a policy's restarts: the stop cancels the next one.
+      if (!this.policies.cancel(id)) return false;
+      await this.markStoppedByUser(record);
+      record.state.status = 'exited';
+      await this.persist(record);
+      this.publish(record, 'stop');
+      return true;
+    }
     live.stopping = true;
+    live.byUser = true;
+    await this.markStoppedByUser(record);
     if (record.state.status === 'paused') await this.runc.resume(id).catch(() => undefined);
     const timeout = options.timeoutSeconds ?? record.config.StopTimeout ?? 10;
     const signal = normaliseSignal(options.signal || record.config.StopSignal || 'SIGTERM');
@@ -507,6 +565,8 @@ export class ContainerManager {
     const live = this.live.get(record.id);
     if (live === undefined) throw new BerthError('Conflict', `Container ${record.id} is not running`);
     const normalised = normaliseSignal(signal);
+    live.byUser = true;
+    await this.markStoppedByUser(record);
     await live.monitored.kill(normalised);
     this.publish(record, 'kill', { signal: String(signalNumber(normalised)) });
   }
@@ -515,6 +575,11 @@ export class ContainerManager {
     const { id } = this.resolve(idOrName);
     const restart = this.lock.run(id, async () => {
       await this.stopLocked(id, options);
+      // The user's restart is a start by the user: the policy is armed again.
+      const record = this.requireRecord(id);
+      delete record.stoppedByUser;
+      record.restartCount = 0;
+      delete record.restartDelayMs;
       await this.startLocked(id);
     });
     this.restarting.set(id, restart);
@@ -616,6 +681,13 @@ export class ContainerManager {
     return this.lock.run(id, async () => {
       const record = this.records.get(id);
       if (record === undefined) throw new BerthError('NotFound', `No such container: ${idOrName}`);
+      if (record.state.status === 'restarting' && options.force !== true) {
+        throw new BerthError(
+          'Conflict',
+          `You cannot remove a restarting container ${id}. Stop the container before attempting removal or force remove`,
+        );
+      }
+      this.policies.cancel(id);
       const live = this.live.get(id);
       if (live !== undefined) {
         if (options.force !== true) {
@@ -625,6 +697,7 @@ export class ContainerManager {
           );
         }
         if (record.state.status === 'paused') await this.runc.resume(id).catch(() => undefined);
+        live.byUser = true;
         await live.monitored.kill('SIGKILL', { all: true }).catch(() => undefined);
         this.publish(record, 'kill', { signal: '9' });
         await live.exitHandled;
@@ -873,6 +946,7 @@ export class ContainerManager {
         );
         this.watch(record, adoption.container, shipper);
         await this.networking.readopt(record);
+        this.policies.started(record, { adopted: true });
         await this.persist(record);
         this.log.info('adopted running container', { id });
         return;
@@ -885,6 +959,7 @@ export class ContainerManager {
           (s) => s.mtime,
           () => this.now(),
         );
+        this.exitedMeanwhile.add(id);
         record.state = {
           ...record.state,
           status: 'exited',
@@ -896,7 +971,13 @@ export class ContainerManager {
       }
       delete record.monitor;
       await this.persist(record);
+    } else if (record.state.status === 'restarting') {
+      // The engine went away between a policy's restarts.
+      this.exitedMeanwhile.add(id);
+      record.state.status = 'exited';
+      await this.persist(record);
     } else if (record.state.status === 'running' || record.state.status === 'paused') {
+      this.exitedMeanwhile.add(id);
       record.state = {
         ...record.state,
         status: 'exited',
@@ -919,6 +1000,7 @@ export class ContainerManager {
   /** Stops watching: the containers keep running, and the next engine adopts them. */
   async close(): Promise<void> {
     this.closed = true;
+    this.policies.close();
     for (const live of this.live.values()) live.stopWatching.abort();
     for (const id of [...this.pendingAttach.keys()]) this.releasePendingAttaches(id);
     await Promise.all([...this.live.values()].map((live) => live.exitHandled));
@@ -931,6 +1013,42 @@ export class ContainerManager {
     const record = this.records.get(id);
     if (record === undefined) throw new BerthError('NotFound', `No such container: ${id}`);
     return record;
+  }
+
+  private async markStoppedByUser(record: ContainerRecord): Promise<void> {
+    if (record.stoppedByUser === true) return;
+    record.stoppedByUser = true;
+    await this.persist(record);
+  }
+
+  /** Runs a healthcheck probe in the running container; stdout and stderr together are its output. */
+  private async probe(id: string, args: readonly string[], signal: AbortSignal): Promise<ProbeOutcome> {
+    const live = this.live.get(id);
+    if (live === undefined) throw new BerthError('Conflict', `container ${id} is not running`);
+    const process = await execProcessFromBundle(live.monitored.record.bundleDir, { args: [...args] });
+    const execDir = join(this.paths(id).execsDir, `health-${Date.now().toString(36)}`);
+    try {
+      const result = await runExec(this.runc, id, process, { execDir, signal });
+      return { exitCode: result.exitCode, output: result.stdout + result.stderr };
+    } finally {
+      await rm(execDir, { recursive: true, force: true });
+    }
+  }
+
+  /** Resolves with the container's health at its next change of status (compose's service_healthy). */
+  healthChange(id: string, signal?: AbortSignal): Promise<HealthState> {
+    return new Promise((resolve, reject) => {
+      const onChange = (health: HealthState): void => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(health);
+      };
+      const onAbort = (): void => {
+        this.signals.off(`health:${id}`, onChange);
+        reject(new BerthError('Cancelled', 'wait cancelled'));
+      };
+      this.signals.once(`health:${id}`, onChange);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
   }
 
   private logShippingError(id: string, error: unknown): void {

@@ -7,6 +7,7 @@ import type { ContainerConfig, ContainerStatus, HostConfig } from '../api/contai
 import type { EngineConfig } from '../config.js';
 import type { MonitorRecord } from '../runtime/monitor.js';
 import type { MountSpec } from '../volume/index.js';
+import type { HealthState } from './health.js';
 import type { ContainerNetworkState } from './networking.js';
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
@@ -39,7 +40,14 @@ export interface ContainerRecord {
   config: ContainerConfig;
   hostConfig: HostConfig;
   state: ContainerStateRecord;
+  /** Restarts by its restart policy since its user last started it (RestartCount). */
   restartCount: number;
+  /** The back-off used before the last policy restart (ms); absent before the first. */
+  restartDelayMs?: number;
+  /** Its user stopped or killed it: no restart policy undoes that (`unless-stopped` stays down). */
+  stoppedByUser?: boolean;
+  /** Its healthcheck's state while it has one (inspect's State.Health). */
+  health?: HealthState;
   /** Its mounts as decided at create: which volume (by name), host path or tmpfs backs each target. */
   mounts?: MountRecord[];
   /** Present while a runtime container (and its monitor) exists for this container. */

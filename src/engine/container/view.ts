@@ -10,7 +10,7 @@ export function statusText(record: ContainerRecord, now: number): string {
   const { state } = record;
   switch (state.status) {
     case 'running':
-      return `Up ${humanDuration(now - Date.parse(state.startedAt))}`;
+      return `Up ${humanDuration(now - Date.parse(state.startedAt))}${healthSuffix(record)}`;
     case 'paused':
       return `Up ${humanDuration(now - Date.parse(state.startedAt))} (Paused)`;
     case 'restarting':
@@ -23,6 +23,20 @@ export function statusText(record: ContainerRecord, now: number): string {
       return 'Dead';
     default:
       return 'Created';
+  }
+}
+
+/** How `docker ps` shows health after the uptime. */
+function healthSuffix(record: ContainerRecord): string {
+  switch (record.health?.Status) {
+    case 'starting':
+      return ' (health: starting)';
+    case 'healthy':
+      return ' (healthy)';
+    case 'unhealthy':
+      return ' (unhealthy)';
+    default:
+      return '';
   }
 }
 
@@ -85,7 +99,7 @@ export function inspectView(
     Args: [...record.args],
     State: {
       Status: state.status,
-      Running: state.status === 'running' || state.status === 'paused',
+      Running: state.status === 'running' || state.status === 'paused' || state.status === 'restarting',
       Paused: state.status === 'paused',
       Restarting: state.status === 'restarting',
       OOMKilled: state.oomKilled,
@@ -95,6 +109,7 @@ export function inspectView(
       Error: state.error,
       StartedAt: state.startedAt,
       FinishedAt: state.finishedAt,
+      ...(record.health === undefined ? {} : { Health: record.health }),
     },
     Image: record.imageId,
     ResolvConfPath: paths.resolvConfPath,

@@ -1,8 +1,12 @@
 // Attach to a process held by conmon: its `attach` socket (SOCK_SEQPACKET, opened with the
 // node-unix-socket addon since Node's net module cannot) carries output packets `<stream byte><data>`
 // (2 = stdout, 3 = stderr; a TTY's output is all stdout) and takes raw stdin; the `ctl` FIFO resizes.
-// Invariant: a session ends exactly once (`closed` resolves) and never keeps the engine process alive by
-// itself after close.
+// A session holds two connections: output is read from one we never write to, stdin goes over the other.
+// conmon may exit without reading stdin it was sent (a process that never reads it); closing a socket with
+// unread packets resets its peer, and the reset discards output still queued there. Kept apart, only the
+// input connection can be reset.
+// Invariant: a session ends exactly once (`closed` resolves, after the last output) and never keeps the
+// engine process alive by itself after close.
 import { closeSync, constants, openSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -35,6 +39,61 @@ export async function attachToMonitor(
   bundleDir: string,
   options: AttachOptions = {},
 ): Promise<AttachSession> {
+  const output = await connectToMonitor(bundleDir);
+  let input: SeqpacketSocket;
+  try {
+    input = await connectToMonitor(bundleDir);
+  } catch (error) {
+    output.destroy();
+    throw error;
+  }
+
+  let done = false;
+  let inputOpen = true;
+  let resolveClosed: () => void = () => undefined;
+  const closed = new Promise<void>((resolve) => {
+    resolveClosed = resolve;
+  });
+  const closeInput = (): void => {
+    inputOpen = false;
+    input.destroy();
+  };
+  const finish = (): void => {
+    if (done) return;
+    done = true;
+    output.destroy();
+    closeInput();
+    resolveClosed();
+  };
+  output.on('data', (packet: Buffer) => {
+    const stream = STREAM_BY_BYTE[packet[0] ?? 0];
+    if (stream !== undefined && packet.length > 1) options.onOutput?.(stream, packet.subarray(1));
+  });
+  output.on('end', finish);
+  output.on('close', finish);
+  output.on('error', finish);
+  // conmon sends the output to every connection: this copy is read only to keep conmon's writes flowing.
+  input.on('data', () => undefined);
+  input.on('end', closeInput);
+  input.on('error', closeInput);
+
+  return {
+    write(data) {
+      if (!inputOpen) return;
+      const buffer = typeof data === 'string' ? Buffer.from(data) : data;
+      for (let offset = 0; offset < buffer.length; offset += MAX_STDIN_PACKET) {
+        input.write(buffer.subarray(offset, Math.min(offset + MAX_STDIN_PACKET, buffer.length)));
+      }
+    },
+    endInput() {
+      if (inputOpen) input.end();
+    },
+    close: finish,
+    closed,
+  };
+}
+
+async function connectToMonitor(bundleDir: string): Promise<SeqpacketSocket> {
   // sun_path holds 107 bytes; going through /proc/self/fd/N keeps any bundle path short enough.
   const dirFd = openSync(bundleDir, constants.O_RDONLY | constants.O_DIRECTORY);
   const socket = new SeqpacketSocket();
@@ -46,6 +105,7 @@ export async function attachToMonitor(
         resolve();
       });
     });
+    return socket;
   } catch (error) {
     socket.destroy();
     throw new BerthError('Unavailable', `cannot attach: the container's monitor is not listening`, {
@@ -54,40 +114,6 @@ export async function attachToMonitor(
   } finally {
     closeSync(dirFd);
   }
-
-  let done = false;
-  let resolveClosed: () => void = () => undefined;
-  const closed = new Promise<void>((resolve) => {
-    resolveClosed = resolve;
-  });
-  const finish = (): void => {
-    if (done) return;
-    done = true;
-    socket.destroy();
-    resolveClosed();
-  };
-  socket.on('data', (packet: Buffer) => {
-    const stream = STREAM_BY_BYTE[packet[0] ?? 0];
-    if (stream !== undefined && packet.length > 1) options.onOutput?.(stream, packet.subarray(1));
-  });
-  socket.on('end', finish);
-  socket.on('close', finish);
-  socket.on('error', finish);
-
-  return {
-    write(data) {
-      if (done) return;
-      const buffer = typeof data === 'string' ? Buffer.from(data) : data;
-      for (let offset = 0; offset < buffer.length; offset += MAX_STDIN_PACKET) {
-        socket.write(buffer.subarray(offset, Math.min(offset + MAX_STDIN_PACKET, buffer.length)));
-      }
-    },
-    endInput() {
-      if (!done) socket.end();
-    },
-    close: finish,
-    closed,
-  };
 }
 
 /** Asks conmon to resize the terminal it holds; fails at once if no monitor reads the FIFO. */

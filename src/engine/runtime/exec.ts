@@ -78,8 +78,10 @@ export interface RunExecOptions {
   /** Holds process.json and the pid file of this exec. */
   execDir: string;
   stdin?: string | Buffer;
-  /** Kills the process after this long (health check timeouts); the result then has exit code 137. */
+  /** Kills the process after this long; the result then has exit code 137. */
   timeoutMs?: number;
+  /** Kills the process when aborted (health check timeouts, a container stopping). */
+  signal?: AbortSignal;
 }
 
 /** Runs a non-TTY process to completion and collects its output. */
@@ -91,11 +93,10 @@ export async function runExec(
 ): Promise<ExecResult> {
   const child = await spawnExec(runc, containerId, process, options);
   let timer: NodeJS.Timeout | undefined;
-  if (options.timeoutMs !== undefined) {
-    timer = setTimeout(() => {
-      void child.pid().then((pid) => killQuietly(pid));
-    }, options.timeoutMs);
-  }
+  const kill = (): void => void child.pid().then((pid) => killQuietly(pid));
+  if (options.timeoutMs !== undefined) timer = setTimeout(kill, options.timeoutMs);
+  if (options.signal?.aborted) kill();
+  options.signal?.addEventListener('abort', kill, { once: true });
   try {
     const [exitCode, stdout, stderr] = await Promise.all([
       child.exited,
@@ -106,6 +107,7 @@ export async function runExec(
     return { exitCode, stdout, stderr };
   } finally {
     clearTimeout(timer);
+    options.signal?.removeEventListener('abort', kill);
   }
 }
 

@@ -144,7 +144,7 @@ describe.skipIf(!hasContainerRoutes)('berth container', () => {
     const top = await berth(['container', 'top', 'web']);
     expect(top.stdout.split('\n')[0]).toMatch(/PID/);
     expect(top.stdout).toContain('sleep 300');
-    const stats = await berth(['container', 'stats', 'web']);
+    const stats = await berth(['container', 'stats', '--no-stream', 'web']);
     const [header, row] = stats.stdout.split('\n');
     expect(header).toMatch(
       /^CONTAINER ID\s+NAME\s+CPU %\s+MEM USAGE \/ LIMIT\s+MEM %\s+NET I\/O\s+BLOCK I\/O\s+PIDS$/,
@@ -152,6 +152,20 @@ describe.skipIf(!hasContainerRoutes)('berth container', () => {
     expect(row).toMatch(
       new RegExp(`^${id.slice(0, 12)}\\s+web\\s+\\d+\\.\\d\\d%\\s+\\S+ / \\S+\\s+\\d+\\.\\d\\d%`),
     );
+  });
+
+  it('draws the stats table again as samples stream in, until interrupted', async () => {
+    const live = berth(['container', 'stats', 'web'], { reject: false });
+    let output = '';
+    live.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const deadline = Date.now() + 8_000;
+    while ((output.match(/CONTAINER ID/g) ?? []).length < 2 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    live.kill('SIGINT');
+    const result = await live;
+    expect((output.match(/CONTAINER ID/g) ?? []).length).toBeGreaterThanOrEqual(2);
+    expect(output).toContain(id.slice(0, 12));
+    expect(result.exitCode).toBe(130);
   });
 
   it('stops, starts, kills and removes it', async () => {

@@ -62,4 +62,30 @@ describe('exec', () => {
     expect(out).toMatch(/^\/dev\/pts\/\d+\r\n33 99\r\n$/);
     expect(await exec.inspect()).toEqual({ running: false, exitCode: 2, pid: exec.pid });
   });
+
+  it('delivers all output of a TTY exec that exits at once without reading the stdin it was sent', async () => {
+    // conmon leaves such stdin unread when it exits; the output must still arrive, every time.
+    const process = await execProcessFromBundle(c.record.bundleDir, {
+      args: ['sh', '-c', 'tty; exit 4'],
+      terminal: true,
+    });
+    for (let round = 0; round < 40; round++) {
+      let out = '';
+      const exec = await startMonitoredExec(
+        { runc: h.runc },
+        {
+          containerId: 'host',
+          execId: `tty-quick-${round}`,
+          execDir: join(h.root, `exec-quick-${round}`),
+          process,
+          stdin: true,
+          onOutput: (_stream, data) => (out += data.toString()),
+        },
+      );
+      exec.attach.write('unread input\n');
+      expect(await exec.wait()).toBe(4);
+      await exec.attach.closed;
+      expect(out, `round ${round}`).toMatch(/\/dev\/pts\/\d+\r\n/);
+    }
+  });
 });

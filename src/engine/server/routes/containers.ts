@@ -9,7 +9,7 @@ import { parseFilters } from '../../api/filters.js';
 import { encodeStdFrame, StdStream } from '../../api/stdcopy.js';
 import { apiVersionAtLeast } from '../../api/version.js';
 import { normaliseSignal } from '../../container/manager.js';
-import { statsDocument, systemCpuNs, type CpuSample } from '../../container/stats.js';
+import { readNetworks, statsDocument, systemCpuNs, type CpuSample } from '../../container/stats.js';
 import { topProcesses } from '../../container/top.js';
 import { parseTimestampNano } from '../../events/timestamp.js';
 import type { OutputStream } from '../../runtime/attach.js';
@@ -185,7 +185,9 @@ export const containerRoutes: RouteModule = {
       const sample = async (): Promise<CpuSample | undefined> => {
         if (!containers.isRunning(record.id)) return undefined;
         const stats = await containers.runc.stats(record.id).catch(() => undefined);
-        return stats === undefined ? undefined : { stats, systemNs: await systemCpuNs(), read: new Date() };
+        if (stats === undefined) return undefined;
+        const networks = await readNetworks(containers.resolve(record.id).state.pid);
+        return { stats, systemNs: await systemCpuNs(), read: new Date(), networks };
       };
       const empty: CpuSample = { stats: {}, systemNs: 0, read: new Date(0) };
       if (!stream) {
