@@ -254,6 +254,63 @@ function registerContainerCommands(program: Command): void {
 }
 
 function registerComposeCommands(program: Command): void {
+  const lifecycle = (name: 'start' | 'stop' | 'restart' | 'kill' | 'pause' | 'unpause' | 'rm') =>
+    lazy(() => import('./lifecycle.js').then((m) => ({ run: m[name] })));
+  program
+    .command('exec')
+    .description('run a command in a running container of a service')
+    .argument('<service>')
+    .argument('<command...>')
+    .option('-d, --detach', 'run the command in the background')
+    .option('-T, --no-tty', 'do not allocate a pseudo-TTY (one is allocated when stdin is a terminal)')
+    .option('-u, --user <user>', 'run as this user')
+    .option('-w, --workdir <dir>', 'working directory inside the container')
+    .option('-e, --env <KEY=VALUE>', 'set environment variables', collectFlag)
+    .option('--index <number>', 'which container of the service (default 1)')
+    .option('--privileged', 'give extended privileges to the command')
+    .passThroughOptions()
+    .action(lazy(() => import('./compose-exec.js')));
+  program
+    .command('start')
+    .description("start the project's existing containers")
+    .argument('[services...]')
+    .action(lifecycle('start'));
+  program
+    .command('stop')
+    .description("stop the project's running containers")
+    .argument('[services...]')
+    .option('-t, --timeout <seconds>', 'grace period before they are killed')
+    .action(lifecycle('stop'));
+  program
+    .command('restart')
+    .description("restart the project's containers")
+    .argument('[services...]')
+    .option('-t, --timeout <seconds>', 'grace period before they are killed')
+    .action(lifecycle('restart'));
+  program
+    .command('kill')
+    .description("send a signal to the project's running containers")
+    .argument('[services...]')
+    .option('-s, --signal <signal>', 'the signal to send', 'SIGKILL')
+    .action(lifecycle('kill'));
+  program
+    .command('pause')
+    .description("pause the project's running containers")
+    .argument('[services...]')
+    .action(lifecycle('pause'));
+  program
+    .command('unpause')
+    .description("unpause the project's paused containers")
+    .argument('[services...]')
+    .action(lifecycle('unpause'));
+  program
+    .command('rm')
+    .description("remove the project's stopped containers")
+    .argument('[services...]')
+    .option('-f, --force', 'do not ask for confirmation')
+    .option('-s, --stop', 'stop the containers first')
+    .option('-v, --volumes', 'remove their anonymous volumes too')
+    .action(lifecycle('rm'));
   program
     .command('up')
     .description('create and start the containers of the project (and follow their output unless -d)')

@@ -167,6 +167,26 @@ export class ComposeEngine {
       .then(expectOk);
   }
 
+  async restart(id: string, timeoutSeconds?: number): Promise<void> {
+    await this.transport.request({
+      method: 'POST',
+      path: `/containers/${id}/restart`,
+      query: { t: timeoutSeconds },
+    });
+  }
+
+  async kill(id: string, signal?: string): Promise<void> {
+    await this.transport.request({ method: 'POST', path: `/containers/${id}/kill`, query: { signal } });
+  }
+
+  async pause(id: string): Promise<void> {
+    await this.transport.request({ method: 'POST', path: `/containers/${id}/pause` });
+  }
+
+  async unpause(id: string): Promise<void> {
+    await this.transport.request({ method: 'POST', path: `/containers/${id}/unpause` });
+  }
+
   async remove(id: string, options: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
     await this.transport
       .request({
