@@ -46,6 +46,7 @@ export function registerCommands(program: Command): void {
     .option('--short', 'print only the version number')
     .action(lazy(() => import('./version.js')));
 
+  registerComposeCommands(program);
   registerImageCommands(program);
   registerContainerCommands(program);
   registerNetworkCommands(program);
@@ -359,4 +360,122 @@ function registerNetworkCommands(program: Command): void {
     .option('-f, --force', 'do not prompt for confirmation')
     .option('--filter <filter>', 'provide filter values (until=, label=)', collectFlag)
     .action(load((m) => m.prune));
+}
+
+function registerComposeCommands(program: Command): void {
+  const lifecycle = (name: 'start' | 'stop' | 'restart' | 'kill' | 'pause' | 'unpause' | 'rm') =>
+    lazy(() => import('./lifecycle.js').then((m) => ({ run: m[name] })));
+  program
+    .command('exec')
+    .description('run a command in a running container of a service')
+    .argument('<service>')
+    .argument('<command...>')
+    .option('-d, --detach', 'run the command in the background')
+    .option('-T, --no-tty', 'do not allocate a pseudo-TTY (one is allocated when stdin is a terminal)')
+    .option('-u, --user <user>', 'run as this user')
+    .option('-w, --workdir <dir>', 'working directory inside the container')
+    .option('-e, --env <KEY=VALUE>', 'set environment variables', collectFlag)
+    .option('--index <number>', 'which container of the service (default 1)')
+    .option('--privileged', 'give extended privileges to the command')
+    .passThroughOptions()
+    .action(lazy(() => import('./compose-exec.js')));
+  program
+    .command('start')
+    .description("start the project's existing containers")
+    .argument('[services...]')
+    .action(lifecycle('start'));
+  program
+    .command('stop')
+    .description("stop the project's running containers")
+    .argument('[services...]')
+    .option('-t, --timeout <seconds>', 'grace period before they are killed')
+    .action(lifecycle('stop'));
+  program
+    .command('restart')
+    .description("restart the project's containers")
+    .argument('[services...]')
+    .option('-t, --timeout <seconds>', 'grace period before they are killed')
+    .action(lifecycle('restart'));
+  program
+    .command('kill')
+    .description("send a signal to the project's running containers")
+    .argument('[services...]')
+    .option('-s, --signal <signal>', 'the signal to send', 'SIGKILL')
+    .action(lifecycle('kill'));
+  program
+    .command('pause')
+    .description("pause the project's running containers")
+    .argument('[services...]')
+    .action(lifecycle('pause'));
+  program
+    .command('unpause')
+    .description("unpause the project's paused containers")
+    .argument('[services...]')
+    .action(lifecycle('unpause'));
+  program
+    .command('rm')
+    .description("remove the project's stopped containers")
+    .argument('[services...]')
+    .option('-f, --force', 'do not ask for confirmation')
+    .option('-s, --stop', 'stop the containers first')
+    .option('-v, --volumes', 'remove their anonymous volumes too')
+    .action(lifecycle('rm'));
+  program
+    .command('up')
+    .description('create and start the containers of the project (and follow their output unless -d)')
+    .argument('[services...]', 'only these services (and what they depend on)')
+    .option('-d, --detach', 'run in the background')
+    .option('--wait', 'wait until the services run (healthy when they have a healthcheck); implies -d')
+    .option('--wait-timeout <seconds>', 'give up waiting after this long')
+    .option('--force-recreate', 'recreate containers even if their configuration and image have not changed')
+    .option('--no-recreate', 'keep existing containers even when their configuration changed')
+    .option('--no-start', 'create the containers without starting them')
+    .option('--remove-orphans', 'remove containers of services no longer in the compose file')
+    .option('--scale <service=number...>', 'run this many containers of a service')
+    .addOption(new Option('--pull <policy>', 'when to pull images').choices(['always', 'missing', 'never']))
+    .option('-t, --timeout <seconds>', 'grace period when stopping replaced containers')
+    .option('--abort-on-container-exit', 'stop every container when one stops')
+    .option(
+      '--exit-code-from <service>',
+      "exit with that service's exit code (implies --abort-on-container-exit)",
+    )
+    .option('--no-color', 'monochrome output')
+    .option('--no-log-prefix', 'do not prefix output lines with the container name')
+    .action(lazy(() => import('./up.js')));
+  program
+    .command('down')
+    .description("stop and remove the project's containers and networks")
+    .option(
+      '-v, --volumes',
+      'remove named volumes declared in the project and anonymous volumes of its containers',
+    )
+    .option('--remove-orphans', 'remove containers of services no longer in the compose file')
+    .option('-t, --timeout <seconds>', 'grace period before containers are killed')
+    .option('--rmi <which>', 'remove images: local (those without a custom tag) or all')
+    .action(lazy(() => import('./down.js')));
+  program
+    .command('ps')
+    .description("list the project's containers")
+    .argument('[services...]')
+    .option('-a, --all', 'show stopped containers too')
+    .option('-q, --quiet', 'only IDs')
+    .option('--services', 'only service names')
+    .option('--status <status...>', 'only containers in this state')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .action(lazy(() => import('./ps.js')));
+  program
+    .command('logs')
+    .description("show the output of the project's containers")
+    .argument('[services...]')
+    .option('-f, --follow', 'follow the output')
+    .option('-n, --tail <lines>', "number of lines from the end of each container's output", 'all')
+    .option(
+      '--since <time>',
+      'only output since this time (RFC 3339, unix seconds or a duration such as 10m)',
+    )
+    .option('--until <time>', 'only output before this time')
+    .option('-t, --timestamps', 'show timestamps')
+    .option('--no-color', 'monochrome output')
+    .option('--no-log-prefix', 'do not prefix output lines with the container name')
+    .action(lazy(() => import('./logs.js')));
 }

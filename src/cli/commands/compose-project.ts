@@ -1,0 +1,36 @@
+// What every compose verb starts with: the project loaded from the command line, its load warnings printed, and
+// the engine (auto-started) wrapped for the compose layer.
+import { ComposeEngine } from '../../compose/converge/engine.js';
+import { loadProject } from '../../compose/load/index.js';
+import type { Project } from '../../compose/model/types.js';
+import { connectOrStart, type EngineClient } from '../../engine/client/index.js';
+import { resolveEngineConfig } from '../../engine/config.js';
+import type { GlobalOptions } from '../global-options.js';
+import { loadOptionsFrom } from '../project-options.js';
+import { printWarnings } from '../render/warnings.js';
+
+export interface ComposeSession {
+  project: Project;
+  engine: ComposeEngine;
+  client: EngineClient;
+  close(): void;
+}
+
+export async function openProject(
+  globals: GlobalOptions,
+  services: readonly string[] = [],
+): Promise<ComposeSession> {
+  const loaded = await loadProject(
+    loadOptionsFrom(globals, services.length > 0 ? { services: [...services] } : {}),
+  );
+  printWarnings(loaded.warnings);
+  const { client } = await connectOrStart(resolveEngineConfig());
+  return { project: loaded.project, engine: new ComposeEngine(client), client, close: () => client.close() };
+}
+
+/** `app-web-1` → `web-1`: how log prefixes and tables name a project's containers. */
+export function shortName(project: Project, containerName: string): string {
+  return containerName.startsWith(`${project.name}-`)
+    ? containerName.slice(project.name.length + 1)
+    : containerName;
+}

@@ -1,0 +1,183 @@
+// `berth up`: converge the project, then (unless detached) follow its containers' output until they end or the
+// user presses Ctrl-C, which stops them. --abort-on-container-exit stops everything when one container ends.
+import { BerthError } from '../../shared/errors.js';
+import { StdFrameDecoder } from '../../engine/api/stdcopy.js';
+import { up, type ServiceContainers } from '../../compose/converge/up.js';
+import type { GlobalOptions } from '../global-options.js';
+import { linePrinter } from '../render/log-prefix.js';
+import { progressReporter } from '../render/progress.js';
+import { openProject, shortName, type ComposeSession } from './compose-project.js';
+
+interface UpFlags {
+  detach?: boolean;
+  wait?: boolean;
+  waitTimeout?: string;
+  forceRecreate?: boolean;
+  recreate?: boolean;
+  start?: boolean;
+  removeOrphans?: boolean;
+  scale?: string[];
+  pull?: 'always' | 'missing' | 'never';
+  timeout?: string;
+  abortOnContainerExit?: boolean;
+  exitCodeFrom?: string;
+  color?: boolean;
+  logPrefix?: boolean;
+}
+
+export async function run(
+  raw: Record<string, unknown>,
+  args: string[],
+  globals: GlobalOptions,
+): Promise<void> {
+  const flags = raw as UpFlags;
+  if (flags.exitCodeFrom !== undefined) flags.abortOnContainerExit = true;
+  if (flags.detach === true && flags.abortOnContainerExit === true)
+    throw new BerthError('Usage', '--abort-on-container-exit and --detach are incompatible');
+  const session = await openProject(globals, args);
+  const reporter = progressReporter(globals.progress);
+  const controller = new AbortController();
+  const timeoutMs = flags.waitTimeout === undefined ? undefined : Number(flags.waitTimeout) * 1000;
+  const timer = timeoutMs === undefined ? undefined : setTimeout(() => controller.abort(), timeoutMs);
+  try {
+    if (flags.exitCodeFrom !== undefined && !(flags.exitCodeFrom in session.project.services))
+      throw new BerthError('Usage', `no such service: ${flags.exitCodeFrom}`);
+    const services = await up(
+      session.project,
+      session.engine,
+      {
+        forceRecreate: flags.forceRecreate === true,
+        noRecreate: flags.recreate === false,
+        noStart: flags.start === false,
+        removeOrphans: flags.removeOrphans === true,
+        scale: parseScale(flags.scale ?? []),
+        ...(flags.pull === undefined ? {} : { pull: flags.pull }),
+        ...(flags.timeout === undefined ? {} : { stopTimeout: Number(flags.timeout) }),
+        wait: flags.wait === true,
+        signal: controller.signal,
+      },
+      reporter,
+    ).catch((error: unknown) => {
+      if (controller.signal.aborted)
+        throw new BerthError(
+          'FailedPrecondition',
+          `services did not become ready within ${flags.waitTimeout}s`,
+        );
+      throw error;
+    });
+    reporter.finish();
+    if (flags.detach === true || flags.wait === true || flags.start === false) return;
+    process.exitCode = await attach(session, services, flags, globals);
+  } finally {
+    clearTimeout(timer);
+    session.close();
+  }
+}
+
+function parseScale(entries: readonly string[]): Record<string, number> {
+  const scale: Record<string, number> = {};
+  for (const entry of entries) {
+    const [service = '', count = ''] = entry.split('=');
+    if (service === '' || !/^\d+$/.test(count))
+      throw new BerthError('Usage', `invalid --scale "${entry}": use SERVICE=NUMBER`);
+    scale[service] = Number(count);
+  }
+  return scale;
+}
+
+/**
+ * Follows every container's output with a prefix; returns the exit code `up` ends with: Ctrl-C → 130 after
+ * stopping the containers; with --abort-on-container-exit, the code of the container that ended (or of the
+ * --exit-code-from service's).
+ */
+async function attach(
+  session: ComposeSession,
+  services: readonly ServiceContainers[],
+  flags: UpFlags,
+  globals: GlobalOptions,
+): Promise<number> {
+  const containers = services.flatMap((entry) =>
+    entry.containers.map((c) => ({ ...c, service: entry.service })),
+  );
+  const names = containers.map((c) => shortName(session.project, c.name));
+  const colour =
+    flags.color !== false &&
+    globals.ansi !== 'never' &&
+    (globals.ansi === 'always' || process.stdout.isTTY === true);
+  const printer = linePrinter(names, { colour, prefix: flags.logPrefix !== false });
+  const stop = new AbortController();
+  const since = String(Math.floor(Date.now() / 1000) - 60);
+  let firstExit: { service: string; id: string } | undefined;
+  let interrupted = false;
+  const onInterrupt = (): void => {
+    interrupted = true;
+    process.stderr.write('Gracefully stopping... (press Ctrl+C again to force)\n');
+    stop.abort();
+  };
+  process.once('SIGINT', onInterrupt);
+  try {
+    await Promise.all(
+      containers.map(async (container, index) => {
+        const name = names[index] ?? container.name;
+        const response = await session.client.stream({
+          path: `/containers/${container.id}/logs`,
+          query: { follow: true, stdout: true, stderr: true, since },
+          signal: stop.signal,
+        });
+        const tty = String(response.headers['content-type'] ?? '').includes('raw-stream');
+        const decoder = new StdFrameDecoder();
+        try {
+          for await (const chunk of response) {
+            if (tty) printer.write(name, (chunk as Buffer).toString('utf8'));
+            else
+              for (const frame of decoder.push(chunk as Buffer))
+                printer.write(name, frame.payload.toString('utf8'));
+          }
+        } catch (error) {
+          if (!stop.signal.aborted) throw error;
+        }
+        if (stop.signal.aborted) return;
+        // The container ended.
+        const state = await session.engine.inspect(container.id).catch(() => undefined);
+        process.stdout.write(`${name} exited with code ${state?.State?.ExitCode ?? '?'}\n`);
+        if (flags.abortOnContainerExit === true && firstExit === undefined) {
+          firstExit = { service: container.service, id: container.id };
+          stop.abort();
+        }
+      }),
+    );
+  } finally {
+    process.off('SIGINT', onInterrupt);
+    printer.flush();
+  }
+  if (interrupted || firstExit !== undefined) {
+    if (firstExit !== undefined) process.stderr.write('Aborting on container exit...\n');
+    const reporter = progressReporter(globals.progress);
+    await stopAll(session, services, reporter);
+    reporter.finish();
+  }
+  if (interrupted) return 130;
+  if (flags.exitCodeFrom !== undefined) {
+    const target = services.find((entry) => entry.service === flags.exitCodeFrom)?.containers[0];
+    if (target === undefined) return 1;
+    return (await session.engine.inspect(target.id)).State?.ExitCode ?? 1;
+  }
+  if (firstExit !== undefined) return (await session.engine.inspect(firstExit.id)).State?.ExitCode ?? 1;
+  return 0;
+}
+
+async function stopAll(
+  session: ComposeSession,
+  services: readonly ServiceContainers[],
+  reporter: ReturnType<typeof progressReporter>,
+): Promise<void> {
+  await Promise.all(
+    services.flatMap((entry) =>
+      entry.containers.map(async (container) => {
+        reporter.event('Container', container.name, 'Stopping');
+        await session.engine.stop(container.id).catch(() => undefined);
+        reporter.event('Container', container.name, 'Stopped');
+      }),
+    ),
+  );
+}

@@ -1,0 +1,275 @@
+// The engine as the compose layer uses it: the few Docker API calls `up`, `down` and the other verbs make,
+// typed. It talks through any transport shaped like the engine client (berth's own engine, or another engine's
+// socket), so compose never depends on how the engine is reached.
+import { BerthError, isBerthError } from '../../shared/errors.js';
+import type {
+  ContainerCreateRequest,
+  ContainerCreateResponse,
+  ContainerInspect,
+  ContainerSummary,
+} from '../../engine/api/containers.js';
+import type { EventMessage } from '../../engine/api/events.js';
+import { LABEL } from '../create/labels.js';
+
+export interface TransportRequest {
+  method?: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+export interface EngineTransport {
+  requestJson<T>(request: TransportRequest): Promise<T>;
+  request(request: TransportRequest): Promise<{ status: number; body: Buffer }>;
+  events(options: {
+    filters?: Record<string, readonly string[]>;
+    since?: string;
+    signal?: AbortSignal;
+  }): AsyncIterable<EventMessage>;
+}
+
+export interface NetworkCreate {
+  Name: string;
+  Driver?: string;
+  Internal?: boolean;
+  Attachable?: boolean;
+  EnableIPv6?: boolean;
+  Options?: Record<string, string>;
+  Labels: Record<string, string>;
+  IPAM?: { Driver?: string; Config?: Array<{ Subnet?: string; Gateway?: string; IPRange?: string }> };
+}
+
+export interface VolumeCreate {
+  Name: string;
+  Driver?: string;
+  DriverOpts?: Record<string, string>;
+  Labels: Record<string, string>;
+}
+
+const projectFilter = (project: string) => JSON.stringify({ label: [`${LABEL.project}=${project}`] });
+
+export class ComposeEngine {
+  constructor(private readonly transport: EngineTransport) {}
+
+  get events(): EngineTransport['events'] {
+    return (options) => this.transport.events(options);
+  }
+
+  containers(project: string, all = true): Promise<ContainerSummary[]> {
+    return this.transport.requestJson({
+      path: '/containers/json',
+      query: { all, filters: projectFilter(project) },
+    });
+  }
+
+  async networkNames(project: string): Promise<Set<string>> {
+    const networks = await this.transport.requestJson<Array<{ Name: string }>>({
+      path: '/networks',
+      query: { filters: projectFilter(project) },
+    });
+    return new Set(networks.map((network) => network.Name));
+  }
+
+  /** Whether a network of that name exists (external ones carry no project label). */
+  async networkExists(name: string): Promise<boolean> {
+    return this.exists({ path: `/networks/${encodeURIComponent(name)}` });
+  }
+
+  async volumeNames(project: string): Promise<Set<string>> {
+    const response = await this.transport.requestJson<{ Volumes: Array<{ Name: string }> | null }>({
+      path: '/volumes',
+      query: { filters: projectFilter(project) },
+    });
+    return new Set((response.Volumes ?? []).map((volume) => volume.Name));
+  }
+
+  async volumeExists(name: string): Promise<boolean> {
+    return this.exists({ path: `/volumes/${encodeURIComponent(name)}` });
+  }
+
+  async createNetwork(request: NetworkCreate): Promise<void> {
+    await this.transport.requestJson({ method: 'POST', path: '/networks/create', body: request });
+  }
+
+  async removeNetwork(name: string): Promise<void> {
+    await this.transport.requestJson({ method: 'DELETE', path: `/networks/${encodeURIComponent(name)}` });
+  }
+
+  async createVolume(request: VolumeCreate): Promise<void> {
+    await this.transport.requestJson({ method: 'POST', path: '/volumes/create', body: request });
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    await this.transport.requestJson({ method: 'DELETE', path: `/volumes/${encodeURIComponent(name)}` });
+  }
+
+  /** The image's ID, or undefined when the engine does not have it. */
+  async imageId(reference: string): Promise<string | undefined> {
+    try {
+      const image = await this.transport.requestJson<{ Id: string }>({
+        path: `/images/${encodeURIComponent(reference)}/json`,
+      });
+      return image.Id;
+    } catch (error) {
+      if (isBerthError(error, 'NotFound')) return undefined;
+      throw error;
+    }
+  }
+
+  /** Pulls an image, reading Docker's progress stream to its end; an error line becomes the error. */
+  async pull(
+    reference: string,
+    onProgress?: (line: { status?: string; id?: string }) => void,
+  ): Promise<void> {
+    const [name, tag] = splitTag(reference);
+    const response = await this.transport.request({
+      method: 'POST',
+      path: '/images/create',
+      query: { fromImage: name, ...(tag === undefined ? {} : { tag }) },
+    });
+    for (const text of response.body.toString('utf8').split('\n')) {
+      if (text.trim() === '') continue;
+      const line = JSON.parse(text) as {
+        status?: string;
+        id?: string;
+        error?: string;
+        errorDetail?: { message?: string };
+      };
+      if (line.error !== undefined || line.errorDetail !== undefined)
+        throw new BerthError('NotFound', line.errorDetail?.message ?? line.error ?? 'pull failed');
+      onProgress?.(line);
+    }
+  }
+
+  async removeImage(reference: string): Promise<void> {
+    await this.transport.requestJson({ method: 'DELETE', path: `/images/${encodeURIComponent(reference)}` });
+  }
+
+  async createContainer(name: string, body: ContainerCreateRequest): Promise<string> {
+    const created = await this.transport.requestJson<ContainerCreateResponse>({
+      method: 'POST',
+      path: '/containers/create',
+      query: { name },
+      body,
+    });
+    return created.Id;
+  }
+
+  async start(id: string): Promise<void> {
+    await this.transport.request({ method: 'POST', path: `/containers/${id}/start` }).then(expectOk);
+  }
+
+  async stop(id: string, timeoutSeconds?: number): Promise<void> {
+    await this.transport
+      .request({ method: 'POST', path: `/containers/${id}/stop`, query: { t: timeoutSeconds } })
+      .then(expectOk);
+  }
+
+  async restart(id: string, timeoutSeconds?: number): Promise<void> {
+    await this.transport.request({
+      method: 'POST',
+      path: `/containers/${id}/restart`,
+      query: { t: timeoutSeconds },
+    });
+  }
+
+  async kill(id: string, signal?: string): Promise<void> {
+    await this.transport.request({ method: 'POST', path: `/containers/${id}/kill`, query: { signal } });
+  }
+
+  async pause(id: string): Promise<void> {
+    await this.transport.request({ method: 'POST', path: `/containers/${id}/pause` });
+  }
+
+  async unpause(id: string): Promise<void> {
+    await this.transport.request({ method: 'POST', path: `/containers/${id}/unpause` });
+  }
+
+  async remove(id: string, options: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
+    await this.transport
+      .request({
+        method: 'DELETE',
+        path: `/containers/${id}`,
+        query: { force: options.force, v: options.volumes },
+      })
+      .then(expectOk);
+  }
+
+  async rename(id: string, name: string): Promise<void> {
+    await this.transport
+      .request({ method: 'POST', path: `/containers/${id}/rename`, query: { name } })
+      .then(expectOk);
+  }
+
+  inspect(id: string): Promise<ContainerInspect> {
+    return this.transport.requestJson({ path: `/containers/${id}/json` });
+  }
+
+  /** Waits for the container to stop running; its exit code. */
+  async wait(id: string, signal?: AbortSignal): Promise<number> {
+    const result = await this.transport.requestJson<{ StatusCode: number }>({
+      method: 'POST',
+      path: `/containers/${id}/wait`,
+      query: { condition: 'not-running' },
+      ...(signal === undefined ? {} : { signal }),
+    });
+    return result.StatusCode;
+  }
+
+  /** The last lines of a container's output (for error messages). */
+  async tail(id: string, lines: number): Promise<string> {
+    const response = await this.transport.request({
+      path: `/containers/${id}/logs`,
+      query: { stdout: true, stderr: true, tail: lines },
+    });
+    return demultiplex(response.body);
+  }
+
+  private async exists(request: TransportRequest): Promise<boolean> {
+    try {
+      await this.transport.requestJson(request);
+      return true;
+    } catch (error) {
+      if (isBerthError(error, 'NotFound')) return false;
+      throw error;
+    }
+  }
+}
+
+function expectOk(response: { status: number; body: Buffer }): void {
+  if (response.status < 300 || response.status === 304) return;
+  const text = response.body.toString('utf8');
+  let message = text;
+  try {
+    message = (JSON.parse(text) as { message?: string }).message ?? text;
+  } catch {
+    // not JSON: the text as it is
+  }
+  throw new BerthError(
+    response.status === 404 ? 'NotFound' : response.status === 409 ? 'Conflict' : 'Internal',
+    message,
+  );
+}
+
+/** `repo:tag` → [repo, tag]; a digest or no tag leaves the tag out. */
+function splitTag(reference: string): [string, string | undefined] {
+  if (reference.includes('@')) return [reference, undefined];
+  const colon = reference.lastIndexOf(':');
+  if (colon <= reference.lastIndexOf('/')) return [reference, undefined];
+  return [reference.slice(0, colon), reference.slice(colon + 1)];
+}
+
+/** Docker's multiplexed log frames (8-byte headers) → text; a TTY container's raw text passes through. */
+function demultiplex(body: Buffer): string {
+  const parts: Buffer[] = [];
+  let offset = 0;
+  while (offset + 8 <= body.length && (body[offset] === 1 || body[offset] === 2) && body[offset + 1] === 0) {
+    const size = body.readUInt32BE(offset + 4);
+    parts.push(body.subarray(offset + 8, offset + 8 + size));
+    offset += 8 + size;
+  }
+  if (offset === 0) return body.toString('utf8');
+  return Buffer.concat(parts).toString('utf8');
+}

@@ -1,0 +1,424 @@
+// `up`: images, networks and volumes first, then every service's containers in dependency order — as many at
+// once as the graph and the concurrency cap allow — each service waiting for what its depends_on asks.
+// Invariant: a container is created under a temporary name and only replaces the old one once it exists, so a
+// failed recreate leaves the running container in place.
+import { BerthError, isBerthError, messageOf } from '../../shared/errors.js';
+import type { ContainerCreateRequest, MountSpec } from '../../engine/api/containers.js';
+import { ServiceGraph } from '../graph/graph.js';
+import { serviceConfigHash } from '../model/hash.js';
+import type { Project, Service } from '../model/types.js';
+import { containerCreateRequest, type ResolvedNames } from '../create/container-request.js';
+import { networkLabels, serviceImage, volumeLabels } from '../create/labels.js';
+import { waitForCondition } from './conditions.js';
+import type { ComposeEngine } from './engine.js';
+import { observedContainer, planUp, type ObservedContainer, type Plan } from './plan.js';
+import type { Reporter } from './reporter.js';
+
+export interface UpOptions {
+  forceRecreate?: boolean;
+  noRecreate?: boolean;
+  noStart?: boolean;
+  removeOrphans?: boolean;
+  /** Replica counts overriding scale / deploy.replicas (`--scale web=3`). */
+  scale?: Readonly<Record<string, number>>;
+  pull?: 'always' | 'missing' | 'never';
+  /** Seconds given to containers to stop when they are replaced or removed. */
+  stopTimeout?: number;
+  /** `--wait`: return once every container runs (healthy when it has a healthcheck). */
+  wait?: boolean;
+  concurrency?: number;
+  signal?: AbortSignal;
+}
+
+export interface ServiceContainers {
+  service: string;
+  containers: Array<{ id: string; name: string }>;
+}
+
+export function replicasOf(service: Service, scale: Readonly<Record<string, number>> = {}): number {
+  return scale[service.name] ?? service.scale ?? service.deploy?.replicas ?? 1;
+}
+
+export async function up(
+  project: Project,
+  engine: ComposeEngine,
+  options: UpOptions,
+  reporter: Reporter,
+): Promise<ServiceContainers[]> {
+  const graph = ServiceGraph.fromProject(project);
+  const cycle = graph.findCycle();
+  if (cycle !== undefined)
+    throw new BerthError('InvalidArgument', `dependency cycle between services: ${cycle.join(' → ')}`);
+  const images = await ensureImages(project, engine, options, reporter);
+  const observed = {
+    containers: (await engine.containers(project.name))
+      .map((summary) => observedContainer(summary, project.name))
+      .filter((container): container is ObservedContainer => container !== undefined),
+    networks: await existing(
+      Object.values(project.networks).map((n) => n.name),
+      (name) => engine.networkExists(name),
+    ),
+    volumes: await existing(
+      Object.values(project.volumes).map((v) => v.name),
+      (name) => engine.volumeExists(name),
+    ),
+  };
+  const desired = Object.values(project.services).map((service) => ({
+    name: service.name,
+    replicas: replicasOf(service, options.scale),
+    configHash: serviceConfigHash(service),
+    imageId: images.get(service.name)?.imageId ?? '',
+  }));
+  const plan = planUp(project, desired, observed, options);
+  await createNetworks(project, plan, engine, reporter);
+  await createVolumes(project, plan, engine, reporter);
+  for (const orphan of plan.orphans) {
+    if (options.removeOrphans === true) await removeContainer(engine, orphan, options, reporter);
+    else
+      reporter.warn(
+        `Found orphan containers ([${orphan.name}]) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.`,
+      );
+  }
+
+  const results = new Map<string, ServiceContainers>();
+  const names = resolvedNames(project, results, observed.containers);
+  await graph.traverse(
+    'dependencies-first',
+    async (serviceName) => {
+      const service = project.services[serviceName] as Service;
+      await waitForDependencies(service, engine, results, options.signal);
+      const servicePlan = plan.services.find((entry) => entry.service === serviceName);
+      const image = images.get(serviceName) as { image: string; imageId: string };
+      const containers: Array<{ id: string; name: string; number: number }> = [];
+      for (const step of servicePlan?.steps ?? []) {
+        switch (step.kind) {
+          case 'keep':
+            containers.push({ id: step.container.id, name: step.container.name, number: step.number });
+            reporter.event('Container', step.container.name, 'Running');
+            break;
+          case 'start':
+            reporter.event('Container', step.container.name, 'Starting');
+            await engine.start(step.container.id);
+            reporter.event('Container', step.container.name, 'Started');
+            containers.push({ id: step.container.id, name: step.container.name, number: step.number });
+            break;
+          case 'remove':
+            await removeContainer(engine, step.container, options, reporter);
+            break;
+          case 'create':
+          case 'recreate': {
+            const previous = step.kind === 'recreate' ? step.container : undefined;
+            const created = await createContainer(
+              project,
+              service,
+              step.number,
+              image,
+              names,
+              engine,
+              options,
+              reporter,
+              previous,
+            );
+            containers.push({ ...created, number: step.number });
+            break;
+          }
+        }
+      }
+      containers.sort((a, b) => a.number - b.number);
+      results.set(serviceName, {
+        service: serviceName,
+        containers: containers.map(({ id, name }) => ({ id, name })),
+      });
+    },
+    {
+      ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    },
+  );
+  const ordered = Object.keys(project.services).map((name) => results.get(name) as ServiceContainers);
+  if (options.wait === true && options.noStart !== true)
+    await waitRunning(project, engine, ordered, reporter, options.signal);
+  return ordered;
+}
+
+async function existing(names: string[], exists: (name: string) => Promise<boolean>): Promise<Set<string>> {
+  const found = await Promise.all(names.map(async (name) => ((await exists(name)) ? name : undefined)));
+  return new Set(found.filter((name): name is string => name !== undefined));
+}
+
+async function ensureImages(
+  project: Project,
+  engine: ComposeEngine,
+  options: UpOptions,
+  reporter: Reporter,
+): Promise<Map<string, { image: string; imageId: string }>> {
+  const images = new Map<string, { image: string; imageId: string }>();
+  await Promise.all(
+    Object.values(project.services).map(async (service) => {
+      const image = serviceImage(project, service);
+      const policy = service.pull_policy ?? options.pull ?? 'missing';
+      let imageId = policy === 'always' ? undefined : await engine.imageId(image);
+      if (imageId === undefined) {
+        if (service.image === undefined || policy === 'build')
+          throw new BerthError(
+            'FailedPrecondition',
+            `service "${service.name}" has no image to run: it needs a build, which this engine cannot do yet`,
+            {
+              hint: `build the image and tag it ${image}, or set image: in the service`,
+            },
+          );
+        if (policy === 'never')
+          throw new BerthError(
+            'NotFound',
+            `service "${service.name}": image ${image} is not present and pull_policy is never`,
+          );
+        reporter.event('Image', image, 'Pulling');
+        try {
+          await engine.pull(image);
+        } catch (error) {
+          throw new BerthError(
+            'NotFound',
+            `service "${service.name}": cannot pull image ${image}: ${messageOf(error)}`,
+            {
+              cause: error,
+              hint: isBerthError(error) ? error.hint : undefined,
+            },
+          );
+        }
+        reporter.event('Image', image, 'Pulled');
+        imageId = await engine.imageId(image);
+        if (imageId === undefined)
+          throw new BerthError('NotFound', `service "${service.name}": image ${image} not found after pull`);
+      }
+      images.set(service.name, { image, imageId });
+    }),
+  );
+  return images;
+}
+
+async function createNetworks(
+  project: Project,
+  plan: Plan,
+  engine: ComposeEngine,
+  reporter: Reporter,
+): Promise<void> {
+  for (const [key, network] of Object.entries(project.networks)) {
+    if (!plan.networks.includes(network.name)) continue;
+    reporter.event('Network', network.name, 'Creating');
+    const ipam = network.ipam?.config?.map((entry) => ({
+      ...(entry.subnet === undefined ? {} : { Subnet: entry.subnet }),
+      ...(entry.gateway === undefined ? {} : { Gateway: entry.gateway }),
+      ...(entry.ip_range === undefined ? {} : { IPRange: entry.ip_range }),
+    }));
+    await engine.createNetwork({
+      Name: network.name,
+      Driver: network.driver ?? 'bridge',
+      Internal: network.internal === true,
+      Attachable: network.attachable === true,
+      EnableIPv6: network.enable_ipv6 === true,
+      Options: { ...(network.driver_opts ?? {}) },
+      Labels: networkLabels(project, key, network.labels),
+      ...(ipam === undefined ? {} : { IPAM: { Config: ipam } }),
+    });
+    reporter.event('Network', network.name, 'Created');
+  }
+}
+
+async function createVolumes(
+  project: Project,
+  plan: Plan,
+  engine: ComposeEngine,
+  reporter: Reporter,
+): Promise<void> {
+  for (const [key, volume] of Object.entries(project.volumes)) {
+    if (!plan.volumes.includes(volume.name)) continue;
+    reporter.event('Volume', volume.name, 'Creating');
+    await engine.createVolume({
+      Name: volume.name,
+      Driver: volume.driver ?? 'local',
+      DriverOpts: { ...(volume.driver_opts ?? {}) },
+      Labels: volumeLabels(project, key, volume.labels),
+    });
+    reporter.event('Volume', volume.name, 'Created');
+  }
+}
+
+function resolvedNames(
+  project: Project,
+  results: ReadonlyMap<string, ServiceContainers>,
+  observed: readonly ObservedContainer[],
+): ResolvedNames {
+  return {
+    network: (key) => project.networks[key]?.name ?? key,
+    volume: (key) => project.volumes[key]?.name ?? key,
+    serviceContainer: (service) =>
+      results.get(service)?.containers[0]?.name ??
+      observed.find((container) => container.service === service)?.name ??
+      `${project.name}-${service}-1`,
+  };
+}
+
+async function waitForDependencies(
+  service: Service,
+  engine: ComposeEngine,
+  results: ReadonlyMap<string, ServiceContainers>,
+  signal?: AbortSignal,
+): Promise<void> {
+  await Promise.all(
+    Object.entries(service.depends_on ?? {}).map(async ([name, dependency]) => {
+      const target = results.get(name);
+      if (target === undefined) {
+        if (dependency.required)
+          throw new BerthError(
+            'NotFound',
+            `service "${service.name}" depends on undefined service "${name}"`,
+          );
+        return;
+      }
+      try {
+        await waitForCondition(engine, target, dependency.condition, signal);
+      } catch (error) {
+        if (!dependency.required && !isBerthError(error, 'Cancelled')) return;
+        throw error;
+      }
+    }),
+  );
+}
+
+async function createContainer(
+  project: Project,
+  service: Service,
+  number: number,
+  image: { image: string; imageId: string },
+  names: ResolvedNames,
+  engine: ComposeEngine,
+  options: UpOptions,
+  reporter: Reporter,
+  previous: ObservedContainer | undefined,
+): Promise<{ id: string; name: string }> {
+  const { name, body } = containerCreateRequest({
+    project,
+    service,
+    number,
+    configHash: serviceConfigHash(service),
+    image: image.image,
+    imageId: image.imageId,
+    names,
+  });
+  if (previous === undefined) {
+    reporter.event('Container', name, 'Creating');
+    const id = await engine.createContainer(name, body);
+    reporter.event('Container', name, 'Created');
+    if (options.noStart !== true) await startReported(engine, id, name, reporter);
+    return { id, name };
+  }
+  // Recreate: the new container exists before the old one goes; it keeps the old one's anonymous volumes.
+  reporter.event('Container', previous.name, 'Recreate');
+  const old = await engine.inspect(previous.id);
+  const request = withAnonymousVolumesOf(body, old.Mounts ?? []);
+  const id = await engine.createContainer(`${previous.id.slice(0, 12)}_${name}`, request);
+  try {
+    await engine.stop(previous.id, options.stopTimeout);
+    await engine.remove(previous.id, { force: true });
+    await engine.rename(id, name);
+  } catch (error) {
+    await engine.remove(id, { force: true }).catch(() => undefined);
+    throw error;
+  }
+  reporter.event('Container', name, 'Recreated');
+  if (options.noStart !== true) await startReported(engine, id, name, reporter);
+  return { id, name };
+}
+
+async function startReported(
+  engine: ComposeEngine,
+  id: string,
+  name: string,
+  reporter: Reporter,
+): Promise<void> {
+  reporter.event('Container', name, 'Starting');
+  try {
+    await engine.start(id);
+  } catch (error) {
+    reporter.event('Container', name, 'Error');
+    throw new BerthError(
+      isBerthError(error) ? error.code : 'Internal',
+      `container ${name} cannot start: ${messageOf(error)}`,
+      { cause: error },
+    );
+  }
+  reporter.event('Container', name, 'Started');
+}
+
+/** The old container's anonymous volumes, mounted again at the same targets (as Docker Compose keeps them). */
+function withAnonymousVolumesOf(
+  body: ContainerCreateRequest,
+  oldMounts: ReadonlyArray<{ Type?: string; Name?: string; Destination?: string; RW?: boolean }>,
+): ContainerCreateRequest {
+  const mounts: MountSpec[] = [...(body.HostConfig?.Mounts ?? [])];
+  const named = new Set(
+    mounts.filter((m) => m.Type !== 'volume' || m.Source !== undefined).map((m) => m.Target),
+  );
+  for (const bind of body.HostConfig?.Binds ?? []) named.add(bind.split(':')[1] ?? '');
+  for (const old of oldMounts) {
+    if (old.Type !== 'volume' || old.Name === undefined || old.Destination === undefined) continue;
+    if (named.has(old.Destination) || !/^[0-9a-f]{64}$/.test(old.Name)) continue;
+    const index = mounts.findIndex((m) => m.Target === old.Destination);
+    const reuse: MountSpec = {
+      Type: 'volume',
+      Source: old.Name,
+      Target: old.Destination,
+      ReadOnly: old.RW === false,
+    };
+    if (index >= 0) mounts[index] = reuse;
+    else mounts.push(reuse);
+  }
+  return { ...body, HostConfig: { ...body.HostConfig, Mounts: mounts } };
+}
+
+async function removeContainer(
+  engine: ComposeEngine,
+  container: ObservedContainer,
+  options: UpOptions,
+  reporter: Reporter,
+): Promise<void> {
+  reporter.event('Container', container.name, 'Stopping');
+  await engine.stop(container.id, options.stopTimeout).catch(() => undefined);
+  reporter.event('Container', container.name, 'Removing');
+  await engine.remove(container.id, { force: true });
+  reporter.event('Container', container.name, 'Removed');
+}
+
+/** `--wait`: every container running, and healthy when it has a healthcheck. */
+async function waitRunning(
+  project: Project,
+  engine: ComposeEngine,
+  services: readonly ServiceContainers[],
+  reporter: Reporter,
+  signal?: AbortSignal,
+): Promise<void> {
+  await Promise.all(
+    services.map(async (entry) => {
+      const service = project.services[entry.service] as Service;
+      const checked = service.healthcheck !== undefined && service.healthcheck.disable !== true;
+      for (const container of entry.containers) {
+        reporter.event('Container', container.name, 'Waiting');
+        const state = await engine.inspect(container.id);
+        if (state.State?.Health !== undefined || checked)
+          await waitForCondition(
+            engine,
+            { service: entry.service, containers: [container] },
+            'service_healthy',
+            signal,
+          );
+        else if (state.State?.Status !== 'running' && state.State?.Status !== 'restarting') {
+          throw new BerthError(
+            'FailedPrecondition',
+            `container ${container.name} exited (${state.State?.ExitCode ?? '?'})`,
+          );
+        }
+        reporter.event('Container', container.name, checked ? 'Healthy' : 'Running');
+      }
+    }),
+  );
+}
