@@ -5,6 +5,7 @@ import type { Reporter, ResourceKind } from '../../compose/converge/reporter.js'
 import type { GlobalOptions } from '../global-options.js';
 
 const DONE = new Set([
+  'Exited',
   'Created',
   'Started',
   'Running',

@@ -401,6 +401,10 @@ async function waitRunning(
     services.map(async (entry) => {
       const service = project.services[entry.service] as Service;
       const checked = service.healthcheck !== undefined && service.healthcheck.disable !== true;
+      // A one-shot job others wait on to complete may be done already: exit 0 is its success.
+      const oneShot = Object.values(project.services).some(
+        (other) => other.depends_on?.[entry.service]?.condition === 'service_completed_successfully',
+      );
       for (const container of entry.containers) {
         reporter.event('Container', container.name, 'Waiting');
         const state = await engine.inspect(container.id);
@@ -411,7 +415,10 @@ async function waitRunning(
             'service_healthy',
             signal,
           );
-        else if (state.State?.Status !== 'running' && state.State?.Status !== 'restarting') {
+        else if (oneShot && state.State?.Status === 'exited' && state.State.ExitCode === 0) {
+          reporter.event('Container', container.name, 'Exited');
+          continue;
+        } else if (state.State?.Status !== 'running' && state.State?.Status !== 'restarting') {
           throw new BerthError(
             'FailedPrecondition',
             `container ${container.name} exited (${state.State?.ExitCode ?? '?'})`,
