@@ -6,6 +6,7 @@ export * from './events.js';
 export * from './exec.js';
 export * from './filters.js';
 export * from './images.js';
+export * from './registry.js';
 export * from './stdcopy.js';
 export * from './system.js';
 export * from './version.js';

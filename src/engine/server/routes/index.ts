@@ -6,11 +6,13 @@ import { archiveRoutes } from './archive.js';
 import { containerRoutes } from './containers.js';
 import { execRoutes } from './exec.js';
 import { imageRoutes } from './images.js';
+import { registryRoutes } from './registry.js';
 import { systemRoutes } from './system.js';
 
 export const routeModules: readonly RouteModule[] = [
   systemRoutes,
   imageRoutes,
+  registryRoutes,
   containerRoutes,
   execRoutes,
   archiveRoutes,
