@@ -3,6 +3,10 @@
 
 import type { ProgressMessage } from './images.js';
 
+/** The key Docker's config.json uses for Docker Hub credentials. */
+export const DOCKER_HUB_AUTH_KEY = 'https://index.docker.io/v1/';
+const HUB_DOMAIN = 'docker.io';
+
 /** Decoded X-Registry-Auth / POST /auth body. */
 export interface AuthConfig {
   username?: string;
@@ -62,4 +66,41 @@ export function progressLine(message: ProgressMessage): string {
   const prefix = message.id === undefined || message.id === '' ? '' : `${message.id}: `;
   const tail = message.progress === undefined || message.progress === '' ? '' : ` ${message.progress}`;
   return `${prefix}${message.status ?? ''}${tail}`;
+}
+
+/** The config.json key of a registry: Docker Hub's legacy URL, or the bare `host[:port]`. */
+export function authKeyOf(serverOrDomain: string): string {
+  const domain = registryDomainOf(serverOrDomain);
+  return domain === HUB_DOMAIN ? DOCKER_HUB_AUTH_KEY : domain;
+}
+
+/**
+ * The registry domain a user or a config.json key names: `https://index.docker.io/v1/` → `docker.io`,
+ * `http://127.0.0.1:5000/` → `127.0.0.1:5000`, `ghcr.io` → `ghcr.io`; empty means Docker Hub.
+ */
+export function registryDomainOf(server: string): string {
+  let host = server.trim();
+  if (host === '') return HUB_DOMAIN;
+  host = host.replace(/^[a-z]+:\/\//i, '');
+  host = host.split('/')[0] ?? host;
+  const lower = host.toLowerCase();
+  if (
+    lower === 'docker.io' ||
+    lower === 'index.docker.io' ||
+    lower === 'registry-1.docker.io' ||
+    lower === 'registry.hub.docker.com'
+  ) {
+    return HUB_DOMAIN;
+  }
+  return host;
+}
+
+/** The registry domain of an image name, by Docker's rule: a first component with `.` or `:`, or `localhost`. */
+export function registryDomainOfImage(name: string): string {
+  const slash = name.indexOf('/');
+  if (slash === -1) return HUB_DOMAIN;
+  const first = name.slice(0, slash);
+  const isDomain =
+    first.includes('.') || first.includes(':') || first === 'localhost' || first !== first.toLowerCase();
+  return isDomain ? registryDomainOf(first) : HUB_DOMAIN;
 }

@@ -5,10 +5,10 @@
 import type { RegistrySettings } from '../config.js';
 import { DEFAULT_DOMAIN } from '../image/reference.js';
 
+export { authKeyOf, registryDomainOf } from '../api/registry.js';
+
 /** Docker Hub's registry API host; `docker.io` is only the name users see. */
 export const DOCKER_HUB_HOST = 'registry-1.docker.io';
-/** The key Docker's config.json uses for Docker Hub credentials. */
-export const DOCKER_HUB_AUTH_KEY = 'https://index.docker.io/v1/';
 
 export interface Endpoint {
   /** Base URL without a trailing slash: `https://registry-1.docker.io`, `http://127.0.0.1:5000`. */
@@ -47,31 +47,4 @@ export function hostOf(domain: string): string {
   if (domain.startsWith('[')) return domain.slice(1, domain.indexOf(']'));
   const colon = domain.lastIndexOf(':');
   return colon === -1 ? domain : domain.slice(0, colon);
-}
-
-/** The config.json key of a registry: Docker Hub's legacy URL, or the bare `host[:port]`. */
-export function authKeyOf(serverOrDomain: string): string {
-  const domain = registryDomainOf(serverOrDomain);
-  return domain === DEFAULT_DOMAIN ? DOCKER_HUB_AUTH_KEY : domain;
-}
-
-/**
- * The registry domain a user or a config.json key names: `https://index.docker.io/v1/` → `docker.io`,
- * `http://127.0.0.1:5000/` → `127.0.0.1:5000`, `ghcr.io` → `ghcr.io`; empty means Docker Hub.
- */
-export function registryDomainOf(server: string): string {
-  let host = server.trim();
-  if (host === '') return DEFAULT_DOMAIN;
-  host = host.replace(/^[a-z]+:\/\//i, '');
-  host = host.split('/')[0] ?? host;
-  const lower = host.toLowerCase();
-  if (
-    lower === 'docker.io' ||
-    lower === 'index.docker.io' ||
-    lower === 'registry-1.docker.io' ||
-    lower === 'registry.hub.docker.com'
-  ) {
-    return DEFAULT_DOMAIN;
-  }
-  return host;
 }
