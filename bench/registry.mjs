@@ -95,7 +95,11 @@ async function startRegistry(dir) {
   );
   const child = spawn('/usr/bin/docker-registry', ['serve', config], { stdio: 'ignore' });
   const host = `127.0.0.1:${port}`;
-  await waitFor(async () => (await globalThis.fetch(`http://${host}/v2/`)).body?.cancel(), child, 'docker-registry');
+  await waitFor(
+    async () => (await globalThis.fetch(`http://${host}/v2/`)).body?.cancel(),
+    child,
+    'docker-registry',
+  );
   return { host, stop: stopper(child) };
 }
 
