@@ -4,7 +4,7 @@
 // `zstd` program, as Node 20's zlib has no zstd.
 
 import { spawn } from 'node:child_process';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { BerthError } from '../../shared/errors.js';
 
@@ -66,33 +66,36 @@ export async function openDecompressed(
   return { compression, stream: whole.pipe(gunzip) };
 }
 
-/** Pipes `input` through `zstd -dc`; a missing program or corrupt input fails the returned stream. */
+/**
+ * Pipes `input` through `zstd -dc`. The returned stream ends only after zstd exited 0, so corrupt input or a
+ * missing program fails it rather than ending it early as if the layer were complete.
+ */
 function zstdDecompress(input: Readable, what: string): Readable {
   const child = spawn('zstd', ['-dc', '-q'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const output = child.stdout;
+  const output = new PassThrough();
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => {
     if (stderr.length < 2000) stderr += chunk.toString('utf8');
   });
-  const fail = (error: Error) => {
-    child.kill('SIGKILL');
-    output.destroy(error);
-  };
-  child.on('error', (error) =>
-    fail(
+  child.stdout.pipe(output, { end: false });
+  child.on('error', (error) => {
+    output.destroy(
       new BerthError('FailedPrecondition', `${what} is zstd-compressed and the zstd program cannot run`, {
         cause: error,
       }),
-    ),
-  );
-  child.on('close', (code) => {
-    if (code !== 0 && code !== null) {
-      output.destroy(
-        new BerthError('InvalidArgument', `${what}: zstd failed: ${stderr.trim() || `exit ${code}`}`),
-      );
-    }
+    );
   });
-  input.on('error', fail);
+  child.on('close', (code) => {
+    if (code === 0) output.end();
+    else
+      output.destroy(
+        new BerthError('InvalidArgument', `${what}: zstd failed: ${stderr.trim() || `exit ${String(code)}`}`),
+      );
+  });
+  input.on('error', (error) => {
+    child.kill('SIGKILL');
+    output.destroy(error);
+  });
   child.stdin.on('error', () => undefined); // zstd exiting early is reported by 'close'
   input.pipe(child.stdin);
   output.on('close', () => {

@@ -2,8 +2,9 @@
 // (several layers, some gzip-compressed), and blobs and manifests put into a registry by hand.
 
 import { createHash } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
+import { execa } from 'execa';
 import * as tar from 'tar-stream';
 
 export const sha256 = (data: Uint8Array | string): string =>
@@ -113,9 +114,14 @@ export async function pushPlatformImage(
   host: string,
   repo: string,
   platform: { os: string; architecture: string; variant?: string },
+  compression: 'gzip' | 'zstd' = 'gzip',
 ): Promise<{ mediaType: string; digest: string; size: number; platform: typeof platform }> {
   const layer = await tarOf({ 'platform.txt': `${platform.architecture}\n` });
-  const layerBlob = await putBlob(host, repo, gzipSync(layer));
+  const compressed =
+    compression === 'gzip'
+      ? gzipSync(layer)
+      : Buffer.from((await execa('zstd', ['-q', '-c'], { input: layer, encoding: 'buffer' })).stdout);
+  const layerBlob = await putBlob(host, repo, compressed);
   const config = Buffer.from(
     JSON.stringify({
       ...platform,
@@ -129,14 +135,10 @@ export async function pushPlatformImage(
       schemaVersion: 2,
       mediaType: 'application/vnd.oci.image.manifest.v1+json',
       config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...configBlob },
-      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...layerBlob }],
+      layers: [{ mediaType: `application/vnd.oci.image.layer.v1.tar+${compression}`, ...layerBlob }],
     }),
   );
   const digest = sha256(manifest);
   await putManifest(host, repo, digest, 'application/vnd.oci.image.manifest.v1+json', manifest);
   return { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest, size: manifest.length, platform };
-}
-
-export async function readText(file: string): Promise<string> {
-  return readFile(file, 'utf8');
 }

@@ -157,9 +157,15 @@ describe('registry round trips', () => {
     expect(await runCat(`${repo}:v1`, '/data/more.txt')).toContain('third layer');
   }, 180_000);
 
-  it('pulls the linux/amd64 image of a multi-platform index, and another with --platform', async () => {
+  it('pulls the linux/amd64 image (zstd layer) of a multi-platform index, and another with --platform', async () => {
     const repo = 'multiarch';
-    const amd64 = await pushPlatformImage(registry.host, repo, { os: 'linux', architecture: 'amd64' });
+    // The amd64 layer is zstd-compressed: pulling it unpacks (and checks the diffID of) a tar+zstd layer.
+    const amd64 = await pushPlatformImage(
+      registry.host,
+      repo,
+      { os: 'linux', architecture: 'amd64' },
+      'zstd',
+    );
     const arm64 = await pushPlatformImage(registry.host, repo, {
       os: 'linux',
       architecture: 'arm64',
