@@ -38,3 +38,27 @@ export async function mapBounded<T, R>(
   await Promise.all(runners);
   return results;
 }
+
+/** A limiter: `limit(work)` runs `work` once fewer than `concurrency` others are running. */
+export function createLimiter(concurrency: number): <T>(work: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const queue: (() => void)[] = [];
+  const next = () => {
+    if (running >= concurrency) return;
+    const start = queue.shift();
+    if (start !== undefined) start();
+  };
+  return <T>(work: () => Promise<T>) =>
+    new Promise<T>((resolve, reject) => {
+      queue.push(() => {
+        running++;
+        work()
+          .then(resolve, reject)
+          .finally(() => {
+            running--;
+            next();
+          });
+      });
+      next();
+    });
+}

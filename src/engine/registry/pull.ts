@@ -18,7 +18,7 @@ import { downloadBlob } from './blob-download.js';
 import { errorCodes, RegistryClient } from './client.js';
 import { endpointsFor } from './endpoints.js';
 import { selectManifest, type Platform } from './platform-select.js';
-import { mapBounded, shortId, type ProgressSink } from './progress.js';
+import { createLimiter, shortId, type ProgressSink } from './progress.js';
 
 export const MANIFEST_ACCEPT = [
   MediaType.dockerManifest,
@@ -109,6 +109,14 @@ export class Puller {
         lastError = error;
         if (!endpoint.mirror) break;
       }
+    }
+    if (lastError instanceof BerthError && lastError.code === 'Unavailable') {
+      throw new BerthError(
+        'Unavailable',
+        `${lastError.message}; ${familiarString(ref)} is not present locally: pull it when the registry can be ` +
+          'reached, load it with `berth image load` (or `docker load`), or import a root filesystem with `berth image import`',
+        { cause: lastError },
+      );
     }
     throw lastError ?? new BerthError('Unavailable', `no registry endpoint for ${ref.domain}`);
   }
@@ -228,26 +236,30 @@ export class Puller {
         if (present[i] !== true && i >= concurrency)
           progress({ id: shortId(layer.digest), status: 'Waiting' });
       });
-      // Downloads run in parallel; layers are unpacked in order as soon as each one and its parent are ready.
-      const downloads = mapBounded(manifest.layers, concurrency, async (layer, i) => {
-        if (present[i] === true) return;
-        const id = shortId(layer.digest);
-        let lastReport = 0;
-        await this.fetchBlob(client, layer, (current, total) => {
-          const now = Date.now();
-          if (now - lastReport < 100 && current < total) return;
-          lastReport = now;
-          progress({ id, status: 'Downloading', current, total });
-        });
-        progress({ id, status: 'Verifying Checksum' });
-        progress({ id, status: 'Download complete' });
-      });
-      downloads.catch(() => undefined); // awaited below
-      await downloads;
+      // Downloads run in parallel (bounded); each layer is unpacked as soon as it and its parent are ready.
+      const limit = createLimiter(concurrency);
+      const downloads = manifest.layers.map((layer, i) =>
+        present[i] === true
+          ? Promise.resolve()
+          : limit(async () => {
+              const id = shortId(layer.digest);
+              let lastReport = 0;
+              await this.fetchBlob(client, layer, (current, total) => {
+                const now = Date.now();
+                if (now - lastReport < 100 && current < total) return;
+                lastReport = now;
+                progress({ id, status: 'Downloading', current, total });
+              });
+              progress({ id, status: 'Verifying Checksum' });
+              progress({ id, status: 'Download complete' });
+            }),
+      );
+      for (const download of downloads) download.catch(() => undefined); // each is awaited in order below
       await blobs.ingest(resolved.manifestBytes, resolved.manifestDigest);
       let parent: Digest | undefined;
       for (const [i, layer] of manifest.layers.entries()) {
         const diffId = config.diffIds[i] as Digest;
+        await downloads[i];
         if (present[i] !== true)
           progress({ id: shortId(layer.digest), status: 'Extracting', current: 0, total: layer.size });
         const record = await this.store.layers.unpack(parent, diffId, () => blobs.open(layer.digest));

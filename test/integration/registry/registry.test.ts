@@ -155,6 +155,12 @@ describe('registry round trips', () => {
     );
     expect(await runCat(`${repo}:v1`, '/data/hello.txt')).toContain('hello from layer two');
     expect(await runCat(`${repo}:v1`, '/data/more.txt')).toContain('third layer');
+    // The same image under another name: every layer is already here, nothing is downloaded.
+    const copy = await pull(`${other}:v1`);
+    expect(errorsOf(copy)).toEqual([]);
+    expect(copy.filter((m) => m.status === 'Already exists')).toHaveLength(4);
+    expect(copy.some((m) => m.status === 'Downloading')).toBe(false);
+    expect((await inspect(`${other}:v1`)).Id).toBe((await inspect(`${repo}:v1`)).Id);
   }, 180_000);
 
   it('pulls the linux/amd64 image (zstd layer) of a multi-platform index, and another with --platform', async () => {
