@@ -1,6 +1,7 @@
 // Registry authentication: htpasswd basic auth on docker-registry itself, and bearer tokens from a token
 // endpoint (a front on 127.0.0.1 that demands tokens and forwards to the registry). Credentials arrive as
-// X-Registry-Auth, through POST /auth, or from Docker's config.json; wrong ones give clear errors. Ends with the
+// X-Registry-Auth, through POST /auth, or from Docker's config.json; wrong ones give clear errors; a blob
+// redirect to another host gets no token. Ends with the
 // real docker CLI: login, push and pull through berth's socket.
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -10,6 +11,7 @@ import type { ProgressMessage } from '../../../src/engine/api/images.js';
 import { encodeRegistryAuth, type AuthConfig } from '../../../src/engine/api/registry.js';
 import { jsonLines } from '../../../src/engine/client/index.js';
 import { startContainerEngine, IMAGE, type ContainerEngine } from '../container/fixture.js';
+import { pushPlatformImage } from './images.js';
 import { startFront, startRegistry, type Front, type Registry } from './registry-fixture.js';
 
 const USER = { user: 'tester', password: 'c0rrect horse' };
@@ -113,6 +115,31 @@ for (const kind of ['basic', 'bearer'] as const) {
     }, 60_000);
   });
 }
+
+describe('redirects', () => {
+  it('follows a blob redirect to another host without sending it the registry token', async () => {
+    const cdn = await startFront(plainRegistry.host, {});
+    const redirecting = await startFront(plainRegistry.host, { bearer: USER, redirectBlobsTo: cdn.host });
+    try {
+      // Content no local image has, put into the registry directly, so the pull must fetch its blobs.
+      const entry = await pushPlatformImage(plainRegistry.host, 'redirected/app', {
+        os: 'linux',
+        architecture: 'amd64',
+      });
+      const name = `${redirecting.host}/redirected/app@${entry.digest}`;
+      const pulled = await pull(name, good);
+      expect(failures(pulled)).toEqual([]);
+      expect(pulled.filter((m) => m.status === 'Pull complete')).toHaveLength(1);
+      expect(redirecting.authorizations.some((a) => a.startsWith('Bearer '))).toBe(true);
+      expect(cdn.authorizations.length).toBeGreaterThan(0);
+      expect(cdn.authorizations.every((a) => a === '')).toBe(true);
+      await remove(name);
+    } finally {
+      await redirecting.stop();
+      await cdn.stop();
+    }
+  }, 60_000);
+});
 
 describe('docker CLI through berth', () => {
   it('logs in, pushes and pulls against the registry with basic auth', async () => {

@@ -110,6 +110,8 @@ export interface FrontOptions {
   corruptBlob?: string;
   /** Cut the connection once, after about half of this blob's bytes. */
   cutBlobOnce?: string;
+  /** Answer blob GETs with a 307 to this other front (`host:port`), as registries redirect to a CDN. */
+  redirectBlobsTo?: string;
 }
 
 export interface Front {
@@ -118,6 +120,8 @@ export interface Front {
   ranges: string[];
   /** Token requests seen: their scope parameters. */
   tokenScopes: string[];
+  /** Authorization headers of every request this front received (empty string when none). */
+  authorizations: string[];
   stop(): Promise<void>;
 }
 
@@ -126,10 +130,12 @@ export async function startFront(target: string, options: FrontOptions): Promise
   const token = randomBytes(16).toString('hex');
   const ranges: string[] = [];
   const tokenScopes: string[] = [];
+  const authorizations: string[] = [];
   let cut = false;
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://front');
     const host = req.headers.host ?? '';
+    authorizations.push(req.headers.authorization ?? '');
     if (options.bearer !== undefined && url.pathname === '/token') {
       tokenScopes.push(url.searchParams.getAll('scope').join(' '));
       const expected = `Basic ${Buffer.from(`${options.bearer.user}:${options.bearer.password}`).toString('base64')}`;
@@ -148,6 +154,15 @@ export async function startFront(target: string, options: FrontOptions): Promise
         'WWW-Authenticate': `Bearer realm="http://${host}/token",service="berth-test",scope="repository:${repoOf(url.pathname)}:pull"`,
       });
       res.end('{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}');
+      return;
+    }
+    if (
+      options.redirectBlobsTo !== undefined &&
+      req.method === 'GET' &&
+      /\/blobs\/sha256:/.test(url.pathname)
+    ) {
+      res.writeHead(307, { Location: `http://${options.redirectBlobsTo}${req.url ?? ''}` });
+      res.end();
       return;
     }
     const headers = { ...req.headers };
@@ -199,6 +214,7 @@ export async function startFront(target: string, options: FrontOptions): Promise
     host: `127.0.0.1:${port}`,
     ranges,
     tokenScopes,
+    authorizations,
     async stop() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
