@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchEngine } from './engine.mjs';
+import { benchRegistry } from './registry.mjs';
 import { benchStartup } from './startup.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -21,6 +22,7 @@ const results = {
 
 results.groups.startup = await benchStartup();
 results.groups.engine = await benchEngine();
+results.groups.registry = await benchRegistry();
 
 const lines = ['| benchmark | median ms | p95 ms | min ms | max ms | runs |', '|---|---|---|---|---|---|'];
 for (const [group, entries] of Object.entries(results.groups)) {

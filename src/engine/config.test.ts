@@ -20,6 +20,7 @@ describe('resolveEngineConfig', () => {
         pidsDir: '/run/berth/monitor',
         socketsDir: '/run/berth/sockets',
       },
+      registry: { mirrors: [], insecure: [] },
     });
   });
 

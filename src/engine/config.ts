@@ -39,6 +39,15 @@ export interface EngineConfig {
     readonly pidsDir: string;
     readonly socketsDir: string;
   };
+  /** Registry access: Docker Hub mirrors (tried first) and registries spoken to over plain HTTP. */
+  readonly registry: RegistrySettings;
+}
+
+export interface RegistrySettings {
+  /** Base URLs of Docker Hub mirrors, e.g. `https://mirror.example.com`. */
+  readonly mirrors: readonly string[];
+  /** `host[:port]` of registries reached over plain HTTP, besides loopback ones (always allowed). */
+  readonly insecure: readonly string[];
 }
 
 export const DEFAULT_ROOT = '/var/lib/berth';
@@ -48,7 +57,8 @@ const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
 
 /**
  * Reads the configuration from the environment (BERTH_ROOT, BERTH_RUN, BERTH_HOST, BERTH_RUNTIME,
- * BERTH_BRIDGE_PREFIX, BERTH_SUBNET_POOL, BERTH_SUBNET_SIZE, BERTH_LOG_LEVEL), with defaults for a root engine.
+ * BERTH_BRIDGE_PREFIX, BERTH_SUBNET_POOL, BERTH_SUBNET_SIZE, BERTH_LOG_LEVEL, BERTH_REGISTRY_MIRRORS,
+ * BERTH_INSECURE_REGISTRIES — both comma-separated), with defaults for a root engine.
  *
  *   resolveEngineConfig({ BERTH_ROOT: '/tmp/a', BERTH_RUN: '/tmp/a/run' }).socket === '/tmp/a/run/berth.sock'
  */
@@ -75,6 +85,10 @@ export function resolveEngineConfig(env: NodeJS.ProcessEnv = process.env): Engin
       pidsDir: path.join(runDir, 'monitor'),
       socketsDir: path.join(runDir, 'sockets'),
     },
+    registry: {
+      mirrors: parseMirrors(env.BERTH_REGISTRY_MIRRORS),
+      insecure: commaList(env.BERTH_INSECURE_REGISTRIES),
+    },
   };
 }
 
@@ -89,6 +103,8 @@ export function engineConfigEnv(config: EngineConfig): Record<string, string> {
     BERTH_SUBNET_POOL: config.subnetPool.base,
     BERTH_SUBNET_SIZE: String(config.subnetPool.size),
     BERTH_LOG_LEVEL: config.logLevel,
+    BERTH_REGISTRY_MIRRORS: config.registry.mirrors.join(','),
+    BERTH_INSECURE_REGISTRIES: config.registry.insecure.join(','),
   };
 }
 
@@ -145,6 +161,30 @@ function absolute(value: string, name: string): string {
   if (!path.isAbsolute(value))
     throw new BerthError('InvalidArgument', `${name} must be an absolute path, not ${value}`);
   return path.normalize(value);
+}
+
+function commaList(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+/** Mirrors are URLs (`https://host[:port][/path]`); a bare host means https. */
+function parseMirrors(value: string | undefined): string[] {
+  return commaList(value).map((item) => {
+    const url = item.includes('://') ? item : `https://${item}`;
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new BerthError('InvalidArgument', `BERTH_REGISTRY_MIRRORS: not a URL: ${item}`);
+    }
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+      throw new BerthError('InvalidArgument', `BERTH_REGISTRY_MIRRORS: ${item} must be an http(s) URL`);
+    }
+    return parsed.href.replace(/\/+$/, '');
+  });
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'Conflict' // the state forbids it (in use, running, ...)
   | 'FailedPrecondition'
   | 'Unavailable' // a dependency (engine, registry) cannot be reached
+  | 'Unauthenticated' // credentials missing or refused (a registry login)
   | 'Usage' // the command line itself is wrong: exit code 2
   | 'Cancelled'
   | 'Internal';

@@ -51,6 +51,7 @@ export function registerCommands(program: Command): void {
   registerContainerCommands(program);
   registerNetworkCommands(program);
   registerVolumeCommands(program);
+  registerRegistryCommands(program);
 
   const engine = program.command('engine').description("manage berth's embedded container engine");
   engine
@@ -158,6 +159,39 @@ function registerImageCommands(program: Command): void {
     .option('--filter <filter>', 'filters (until=, label=)', collectFlag)
     .addOption(formatOption())
     .action(load((m) => m.prune));
+}
+
+function registerRegistryCommands(program: Command): void {
+  const load = (pick: (m: typeof import('./registry.js')) => Action) =>
+    lazy(() => import('./registry.js').then((m) => ({ run: pick(m) })));
+  const image = program.commands.find((c) => c.name() === 'image');
+  image
+    ?.command('pull')
+    .description('pull an image from a registry')
+    .argument('<name>', 'NAME[:TAG|@DIGEST]')
+    .option('--platform <platform>', 'os/arch[/variant] to pull from a multi-platform image')
+    .option('-q, --quiet', 'print nothing but errors')
+    .action(load((m) => m.pull));
+  image
+    ?.command('push')
+    .description('push an image to a registry')
+    .argument('<name>', 'NAME[:TAG]')
+    .option('-a, --all-tags', 'push every tag of the repository')
+    .option('-q, --quiet', 'print nothing but errors')
+    .action(load((m) => m.push));
+  program
+    .command('login')
+    .description("log in to a registry (credentials stored in Docker's config.json)")
+    .argument('[server]', 'registry host[:port] (Docker Hub when omitted)')
+    .option('-u, --username <username>', 'user name')
+    .option('-p, --password <password>', 'password (prefer --password-stdin)')
+    .option('--password-stdin', 'read the password from standard input')
+    .action(load((m) => m.login));
+  program
+    .command('logout')
+    .description('remove the stored credentials of a registry')
+    .argument('[server]', 'registry host[:port] (Docker Hub when omitted)')
+    .action(load((m) => m.logout));
 }
 
 function registerContainerCommands(program: Command): void {

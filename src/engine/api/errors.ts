@@ -17,6 +17,7 @@ const STATUS_OF_CODE: Record<ErrorCode, number> = {
   AlreadyExists: 409,
   Conflict: 409,
   FailedPrecondition: 409,
+  Unauthenticated: 401,
   Cancelled: 499,
   Internal: 500,
   Unavailable: 503,
@@ -44,6 +45,8 @@ export function codeOfStatus(status: number): ErrorCode {
   switch (status) {
     case 400:
       return 'InvalidArgument';
+    case 401:
+      return 'Unauthenticated';
     case 404:
       return 'NotFound';
     case 409:

@@ -7,6 +7,7 @@ export * from './exec.js';
 export * from './filters.js';
 export * from './images.js';
 export * from './networks.js';
+export * from './registry.js';
 export * from './stdcopy.js';
 export * from './system.js';
 export * from './version.js';

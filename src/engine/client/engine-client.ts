@@ -9,6 +9,7 @@ import { BerthError } from '../../shared/errors.js';
 import { errorFromResponse } from '../api/errors.js';
 import type { EventMessage } from '../api/events.js';
 import { encodeFilters } from '../api/filters.js';
+import { encodeRegistryAuth, type AuthConfig, type AuthResponse } from '../api/registry.js';
 import type {
   NetworkConnectRequest,
   NetworkCreateRequest,
@@ -295,6 +296,39 @@ export class EngineClient {
       query: { filters: filters === undefined ? undefined : encodeFilters(filters) },
       signal,
     });
+  }
+
+  /** POST /images/create?fromImage=: the pull's JSON progress stream (404/401 raised before it starts). */
+  pullImage(
+    name: string,
+    options: { platform?: string; auth?: AuthConfig; signal?: AbortSignal } = {},
+  ): Promise<IncomingMessage> {
+    return this.stream({
+      method: 'POST',
+      path: '/images/create',
+      query: { fromImage: name, platform: options.platform },
+      headers: { 'X-Registry-Auth': encodeRegistryAuth(options.auth ?? {}) },
+      signal: options.signal,
+    });
+  }
+
+  /** POST /images/{name}/push: the push's JSON progress stream; `tag` empty pushes every tag of the name. */
+  pushImage(
+    name: string,
+    options: { tag?: string; auth?: AuthConfig; signal?: AbortSignal } = {},
+  ): Promise<IncomingMessage> {
+    return this.stream({
+      method: 'POST',
+      path: `/images/${name.split('/').map(encodeURIComponent).join('/')}/push`,
+      query: { tag: options.tag },
+      headers: { 'X-Registry-Auth': encodeRegistryAuth(options.auth ?? {}) },
+      signal: options.signal,
+    });
+  }
+
+  /** POST /auth: checks credentials against a registry (Unauthenticated when refused). */
+  login(auth: AuthConfig, signal?: AbortSignal): Promise<AuthResponse> {
+    return this.requestJson<AuthResponse>({ method: 'POST', path: '/auth', body: auth, signal });
   }
 
   /** Drops idle keep-alive connections (the process can exit without it; tests call it to leave nothing open). */

@@ -72,6 +72,40 @@ export class BlobStore {
     }
   }
 
+  /**
+   * Adopts a file already written under the store's temp dir (a download): hashes it, checks digest and
+   * size, and renames it into place. On a mismatch the file is removed and InvalidArgument thrown.
+   */
+  async ingestFile(path: string, expected: Digest, expectedSize?: number): Promise<IngestResult> {
+    parseDigest(expected);
+    await mkdir(this.dir, { recursive: true });
+    try {
+      const hash = createHash('sha256');
+      let size = 0;
+      for await (const chunk of createReadStream(path)) {
+        hash.update(chunk as Buffer);
+        size += (chunk as Buffer).length;
+      }
+      const digest: Digest = `sha256:${hash.digest('hex')}`;
+      if (expectedSize !== undefined && size !== expectedSize) {
+        throw new BerthError('InvalidArgument', `size mismatch: expected ${expectedSize} bytes, got ${size}`);
+      }
+      if (digest !== expected) {
+        throw new BerthError('InvalidArgument', `digest mismatch: expected ${expected}, got ${digest}`);
+      }
+      await rename(path, this.pathOf(digest));
+      return { digest, size };
+    } catch (error) {
+      await rm(path, { force: true });
+      throw error;
+    }
+  }
+
+  /** The directory for temp files that may later be adopted with ingestFile (same filesystem). */
+  get tempDir(): string {
+    return this.tmp;
+  }
+
   async has(digest: Digest): Promise<boolean> {
     try {
       await stat(this.pathOf(digest));

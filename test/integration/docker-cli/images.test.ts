@@ -152,16 +152,17 @@ describe('docker CLI: images', () => {
     expect(missing.stderr).toContain('No such image: nope:1');
     const rmi = await docker(['rmi', 'nope:1'], { reject: false });
     expect(rmi.stderr).toContain('No such image: nope:1');
-    const pull = await docker(['pull', 'alpine:3.20'], { reject: false });
+    // A loopback registry that is not listening: the pull fails without leaving this machine.
+    const pull = await docker(['pull', '127.0.0.1:9/alpine:3.20'], { reject: false });
     expect(pull.exitCode).toBe(1);
-    expect(pull.stderr).toContain('cannot pull from registries yet');
+    expect(pull.stderr).toContain('cannot reach http://127.0.0.1:9');
   });
 
   it.skipIf(!hasContainerRoutes)('ends `docker run` of a missing image with the pull message', async () => {
-    const run = await docker(['run', '--rm', 'missing-image', 'true'], { reject: false });
+    const run = await docker(['run', '--rm', '127.0.0.1:9/missing-image', 'true'], { reject: false });
     expect(run.exitCode).toBe(125);
-    expect(run.stderr).toContain("Unable to find image 'missing-image:latest' locally");
-    expect(run.stderr).toContain('cannot pull from registries yet');
+    expect(run.stderr).toContain("Unable to find image '127.0.0.1:9/missing-image:latest' locally");
+    expect(run.stderr).toContain('cannot reach http://127.0.0.1:9');
   });
 
   it('untags with rmi, then prunes the dangling image', async () => {

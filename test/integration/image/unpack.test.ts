@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
+import { execa } from 'execa';
 import * as tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readXattrs } from '../../../src/engine/image/special-files.js';
@@ -213,11 +214,16 @@ describe('unpackLayerTar: contents and metadata', () => {
     expect(none).toBeUndefined();
   });
 
-  it('rejects zstd with a clear message', async () => {
+  it('reads zstd layers (same diffID as the plain tar) and rejects corrupt zstd with a clear message', async () => {
+    const bytes = await buildTar([{ name: 'z.txt', content: 'zstd layer\n' }]);
+    const { stdout } = await execa('zstd', ['-q', '-c'], { input: bytes, encoding: 'buffer' });
     const dest = await freshDest();
+    const result = await unpackLayerTar(Readable.from([Buffer.from(stdout)]), dest);
+    expect(result.diffId).toBe(sha256Of(bytes));
+    expect(await readFile(join(dest, 'z.txt'), 'utf8')).toBe('zstd layer\n');
     const zstdMagic = Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0, 0, 0, 0]);
-    await expect(unpackLayerTar(Readable.from([zstdMagic]), dest)).rejects.toThrow(
-      'layer is zstd-compressed, which berth does not read yet',
+    await expect(unpackLayerTar(Readable.from([zstdMagic]), await freshDest())).rejects.toThrow(
+      /layer: zstd failed/,
     );
   });
 });

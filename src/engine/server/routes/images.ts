@@ -1,5 +1,5 @@
-// Image routes: list, inspect, history, tag, delete, prune, load, save (get), import (create?fromSrc=-), and a
-// clear refusal for pulls (create?fromImage=) until the registry client exists. Everything goes through the
+// Image routes: list, inspect, history, tag, delete, prune, load, save (get), import (create?fromSrc=-); pulls
+// (create?fromImage=) are handed to the registry routes. Everything goes through the
 // ImageStore; this file only translates between it and Docker's wire shapes and publishes image events.
 // Invariant: lists and maps in responses are [] and {} (never null), and an error found before any byte of a
 // streamed answer is sent becomes an ordinary JSON error with its status.
@@ -20,14 +20,10 @@ import { saveArchive } from '../../image/archive-save.js';
 import type { ImageConfig } from '../../image/image-config.js';
 import type { DeleteItem, Image, ImageStore } from '../../image/image-store.js';
 import { importRootfsTar } from '../../image/import.js';
-import {
-  familiarName,
-  familiarString,
-  parseReference,
-  parseReferenceWithDefaultTag,
-} from '../../image/reference.js';
+import { familiarString, parseReference, parseReferenceWithDefaultTag } from '../../image/reference.js';
 import type { RequestContext } from '../context.js';
 import type { EngineServices, RouteModule } from '../services.js';
+import { pullImage } from './registry.js';
 
 const LIST_FILTERS = ['dangling', 'label', 'label!', 'reference', 'before', 'since', 'until'];
 const PRUNE_FILTERS = ['dangling', 'label', 'label!', 'until'];
@@ -303,18 +299,16 @@ async function namesToSave(store: ImageStore, name: string): Promise<string[]> {
   }
 }
 
-/** POST /images/create: `fromSrc=-` imports the body; `fromImage` (a pull) is not available yet. */
+/** POST /images/create: `fromImage` pulls from a registry, `fromSrc=-` imports the body. */
 async function createImage(ctx: RequestContext, services: EngineServices): Promise<void> {
   const fromSrc = ctx.query.get('fromSrc');
   const fromImage = ctx.query.get('fromImage');
   if (fromSrc === null || fromSrc === '') {
-    const wanted =
-      fromImage === null || fromImage === '' ? 'the image' : pullName(fromImage, ctx.query.get('tag'));
-    throw new BerthError(
-      'NotFound',
-      `pull access denied for ${wanted}: berth's engine cannot pull from registries yet; ` +
-        'load the image with `berth image load` (or `docker load`) or import a root filesystem with `berth image import`',
-    );
+    if (fromImage === null || fromImage === '') {
+      throw new BerthError('InvalidArgument', 'either fromImage (a pull) or fromSrc (an import) is required');
+    }
+    await pullImage(ctx, services, fromImage);
+    return;
   }
   if (fromSrc !== '-') {
     throw new BerthError(
@@ -342,16 +336,6 @@ async function createImage(ctx: RequestContext, services: EngineServices): Promi
   const stream = ctx.startJsonStream();
   stream.write({ status: image.id } satisfies ProgressMessage);
   stream.end();
-}
-
-function pullName(fromImage: string, tag: string | null): string {
-  try {
-    const ref = parseReference(fromImage);
-    const withTag = tag !== null && tag !== '' && ref.tag === undefined && ref.digest === undefined;
-    return familiarName(ref.name) + (withTag ? `:${tag}` : ref.tag === undefined ? '' : `:${ref.tag}`);
-  } catch {
-    return fromImage;
-  }
 }
 
 /** `repo` may carry the tag itself (`name:tag`) when `tag` is empty, as the API allows. */

@@ -7,12 +7,14 @@ import { containerRoutes } from './containers.js';
 import { execRoutes } from './exec.js';
 import { imageRoutes } from './images.js';
 import { networkRoutes } from './networks.js';
+import { registryRoutes } from './registry.js';
 import { systemRoutes } from './system.js';
 import { volumeRoutes } from './volumes.js';
 
 export const routeModules: readonly RouteModule[] = [
   systemRoutes,
   imageRoutes,
+  registryRoutes,
   containerRoutes,
   execRoutes,
   archiveRoutes,
