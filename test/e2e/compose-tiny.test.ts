@@ -100,6 +100,26 @@ describe('examples/tiny', () => {
     expect(exec.stdout).toBe('<h1>hello from berth</h1>');
   });
 
+  it('runs one-off containers that reach the services by name and pass on their exit code', async () => {
+    const fetched = await berth(['run', '--rm', '-T', 'worker', 'wget', '-q', '-O', '-', 'http://web:8080/']);
+    expect(fetched.stdout).toBe('<h1>hello from berth</h1>');
+    expect(fetched.exitCode).toBe(0);
+    const failed = await berth([
+      'run',
+      '--rm',
+      '-T',
+      '--no-deps',
+      'seed',
+      'sh',
+      '-c',
+      'echo oops >&2; exit 3',
+    ]);
+    expect(failed.exitCode).toBe(3);
+    expect(failed.stderr).toContain('oops');
+    // One-offs are not service containers, and --rm removed them.
+    expect((await ps(true)).map((row) => row.Name)).toEqual(['tiny-seed-1', 'tiny-web-1', 'tiny-worker-1']);
+  });
+
   it('recreates only the service whose config changed, and scales by container number', async () => {
     const before = await ps();
     const up = await berth(['--progress', 'plain', 'up', '-d', '-t', '1'], { GREETING: 'changed' });

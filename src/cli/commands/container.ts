@@ -159,15 +159,18 @@ export async function exec(options: Options, args: string[]): Promise<void> {
       path: `/exec/${execId}/start`,
       body: { Detach: false, Tty: tty },
     });
-    await runAttached(client, execId, socket, { tty, interactive });
+    await runAttached(client, `/exec/${execId}/resize`, socket, { tty, interactive });
     process.exitCode = await execExitCode(client, execId);
   });
 }
 
-/** Joins our terminal to a hijacked exec stream until the engine closes it. */
-async function runAttached(
+/**
+ * Relays a hijacked connection: our stdin to it (raw when both ends are terminals), its output to ours, and
+ * terminal size changes to `resizePath` (an exec's or a container's resize route).
+ */
+export async function runAttached(
   client: EngineClient,
-  execId: string,
+  resizePath: string,
   socket: Duplex,
   mode: { tty: boolean; interactive: boolean },
 ): Promise<void> {
@@ -178,7 +181,7 @@ async function runAttached(
     void client
       .request({
         method: 'POST',
-        path: `/exec/${execId}/resize`,
+        path: resizePath,
         query: { h: process.stdout.rows, w: process.stdout.columns },
       })
       .catch(() => undefined);

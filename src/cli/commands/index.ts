@@ -414,6 +414,26 @@ function registerComposeCommands(program: Command): void {
     .passThroughOptions()
     .action(lazy(() => import('./compose-exec.js')));
   program
+    .command('run')
+    .description('run a one-off command in a new container of a service')
+    .argument('<service>')
+    .argument('[command...]')
+    .option('-d, --detach', 'run in the background and print the container name')
+    .option('--rm', 'remove the container when it exits')
+    .option('-e, --env <KEY=VALUE>', 'set environment variables', collectFlag)
+    .option('-u, --user <user>', 'run as this user')
+    .option('-w, --workdir <dir>', 'working directory inside the container')
+    .option('-p, --publish <port>', 'publish a port ([ip:][host:]container[/proto])', collectFlag)
+    .option('-P, --service-ports', "publish the service's ports")
+    .option('--no-deps', 'do not start the services it depends on')
+    .option('--entrypoint <command>', "override the image's entrypoint")
+    .option('-v, --volume <spec>', 'bind or mount a volume (source:target[:ro])', collectFlag)
+    .option('--name <name>', 'name of the container')
+    .option('-T, --no-tty', 'do not allocate a pseudo-TTY')
+    .option('-i, --interactive', 'keep stdin open (default when stdin is a terminal)')
+    .passThroughOptions()
+    .action(lazy(() => import('./compose-run.js')));
+  program
     .command('start')
     .description("start the project's existing containers")
     .argument('[services...]')

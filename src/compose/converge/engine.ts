@@ -207,12 +207,19 @@ export class ComposeEngine {
     return this.transport.requestJson({ path: `/containers/${id}/json` });
   }
 
-  /** Waits for the container to stop running; its exit code. */
-  async wait(id: string, signal?: AbortSignal): Promise<number> {
+  /**
+   * Waits for the container to stop running (`next-exit`: its next exit, for one not started yet; `removed`: an
+   * auto-remove one gone); its exit code.
+   */
+  async wait(
+    id: string,
+    signal?: AbortSignal,
+    condition: 'not-running' | 'next-exit' | 'removed' = 'not-running',
+  ): Promise<number> {
     const result = await this.transport.requestJson<{ StatusCode: number }>({
       method: 'POST',
       path: `/containers/${id}/wait`,
-      query: { condition: 'not-running' },
+      query: { condition },
       ...(signal === undefined ? {} : { signal }),
     });
     return result.StatusCode;
