@@ -1,131 +1,19 @@
 // Engine benchmarks: create+start+wait of a trivial container and exec latency through the API (medians of 20),
 // and the engine's idle memory. Runs the built CLI's `engine run` on a temporary root with its own socket, imports
 // a busybox image first, and removes everything it made (containers, engine, directory) before returning.
-import { Buffer } from 'node:buffer';
-import { spawn, execFileSync } from 'node:child_process';
-import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import http from 'node:http';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { summarise } from './startup.mjs';
+import { api, busyboxTar, startEngine, time } from './harness.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-// BERTH_BENCH_CLI: another build of the CLI to measure (default: the one `npm run build` makes).
-const berth = process.env.BERTH_BENCH_CLI ?? path.join(root, 'bin', 'berth.js');
 const IMAGE = 'berth-bench/busybox:latest';
-
-/** One HTTP exchange with the engine; resolves with status and body text. */
-function api(socket, method, urlPath, body) {
-  return new Promise((resolve, reject) => {
-    const payload =
-      body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
-    const req = http.request(
-      {
-        socketPath: socket,
-        method,
-        path: urlPath,
-        headers:
-          payload === undefined
-            ? {}
-            : {
-                'Content-Type': Buffer.isBuffer(body) ? 'application/x-tar' : 'application/json',
-                'Content-Length': payload.length,
-              },
-      },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          if ((res.statusCode ?? 0) >= 400)
-            reject(new Error(`${method} ${urlPath}: ${res.statusCode} ${text}`));
-          else resolve({ status: res.statusCode, text });
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
-
-async function busyboxTar(dir) {
-  const rootfs = path.join(dir, 'rootfs');
-  await mkdir(path.join(rootfs, 'bin'), { recursive: true });
-  await mkdir(path.join(rootfs, 'etc'), { recursive: true });
-  await mkdir(path.join(rootfs, 'tmp'), { recursive: true });
-  await copyFile('/bin/busybox', path.join(rootfs, 'bin', 'busybox'));
-  await chmod(path.join(rootfs, 'bin', 'busybox'), 0o755);
-  for (const applet of ['sh', 'true', 'sleep', 'echo', 'cat'])
-    await symlink('busybox', path.join(rootfs, 'bin', applet));
-  await writeFile(path.join(rootfs, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
-  await writeFile(path.join(rootfs, 'etc', 'group'), 'root:x:0:\n');
-  const tarPath = path.join(dir, 'busybox.tar');
-  execFileSync('tar', ['--numeric-owner', '-C', rootfs, '-cf', tarPath, '.']);
-  return tarPath;
-}
-
-async function startEngine(dir) {
-  const env = {
-    ...process.env,
-    BERTH_ROOT: path.join(dir, 'root'),
-    BERTH_RUN: path.join(dir, 'run'),
-    BERTH_LOG_LEVEL: 'warn',
-  };
-  delete env.BERTH_HOST;
-  const socket = path.join(dir, 'run', 'berth.sock');
-  const child = spawn(process.execPath, [berth, 'engine', 'run'], {
-    env,
-    stdio: ['ignore', 'ignore', 'ignore'],
-  });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    try {
-      await api(socket, 'GET', '/_ping');
-      break;
-    } catch (error) {
-      if (child.exitCode !== null || Date.now() > deadline)
-        throw new Error(`engine did not start: ${error.message}`);
-      await sleep(50);
-    }
-  }
-  return {
-    socket,
-    pid: child.pid,
-    async stop() {
-      child.kill('SIGTERM');
-      const grace = new globalThis.AbortController();
-      const killed = await Promise.race([
-        exited.then(() => false),
-        sleep(15_000, true, { signal: grace.signal }).catch(() => false),
-      ]);
-      grace.abort();
-      if (killed) {
-        child.kill('SIGKILL');
-        await exited;
-      }
-    },
-  };
-}
 
 async function rssBytes(pid) {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
   return kb * 1024;
-}
-
-async function time(runs, once) {
-  const samples = [];
-  for (let i = 0; i < runs + 2; i++) {
-    const start = process.hrtime.bigint();
-    await once();
-    const elapsed = Number(process.hrtime.bigint() - start) / 1e6;
-    if (i >= 2) samples.push(elapsed); // two warm-up runs
-  }
-  return summarise(samples);
 }
 
 /** Create, start and wait for `true` to exit; the wait is registered before the start, as the docker CLI does. */
@@ -167,7 +55,7 @@ export async function benchEngine({ runs = 20 } = {}) {
   let engine;
   const containers = [];
   try {
-    const tar = await busyboxTar(dir);
+    const tar = await busyboxTar(dir, ['sh', 'true', 'sleep', 'echo', 'cat']);
     engine = await startEngine(dir);
     const { socket } = engine;
     // Idle: a fresh engine that has served only /_ping, after a moment to settle.

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchEngine } from './engine.mjs';
+import { benchNetwork } from './network.mjs';
 import { benchRegistry } from './registry.mjs';
 import { benchStartup } from './startup.mjs';
 
@@ -23,6 +24,7 @@ const results = {
 results.groups.startup = await benchStartup();
 results.groups.engine = await benchEngine();
 results.groups.registry = await benchRegistry();
+results.groups.network = await benchNetwork();
 
 const lines = ['| benchmark | median ms | p95 ms | min ms | max ms | runs |', '|---|---|---|---|---|---|'];
 for (const [group, entries] of Object.entries(results.groups)) {

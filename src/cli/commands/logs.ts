@@ -1,9 +1,9 @@
 // `berth logs`: the output of the project's containers, prefixed per container, optionally followed.
 import { observedContainer } from '../../compose/converge/plan.js';
-import { StdFrameDecoder } from '../../engine/api/stdcopy.js';
 import type { GlobalOptions } from '../global-options.js';
 import { linePrinter } from '../render/log-prefix.js';
 import { openProject, shortName } from './compose-project.js';
+import { printContainerOutput } from './container-output.js';
 
 interface LogsFlags {
   follow?: boolean;
@@ -41,31 +41,20 @@ export async function run(
       await Promise.all(
         containers.map(async (container, index) => {
           const name = names[index] ?? container.name;
-          const response = await session.client.stream({
-            path: `/containers/${container.id}/logs`,
-            query: {
-              stdout: true,
-              stderr: true,
+          await printContainerOutput(
+            session.client,
+            container.id,
+            name,
+            printer,
+            {
               follow: flags.follow === true,
               timestamps: flags.timestamps === true,
               ...(flags.tail === undefined ? {} : { tail: flags.tail }),
               ...(flags.since === undefined ? {} : { since: flags.since }),
               ...(flags.until === undefined ? {} : { until: flags.until }),
             },
-            signal: stop.signal,
-          });
-          const raw = String(response.headers['content-type'] ?? '').includes('raw-stream');
-          const decoder = new StdFrameDecoder();
-          try {
-            for await (const chunk of response) {
-              if (raw) printer.write(name, (chunk as Buffer).toString('utf8'));
-              else
-                for (const frame of decoder.push(chunk as Buffer))
-                  printer.write(name, frame.payload.toString('utf8'));
-            }
-          } catch (error) {
-            if (!stop.signal.aborted) throw error;
-          }
+            stop.signal,
+          );
         }),
       );
     } finally {

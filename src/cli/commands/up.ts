@@ -1,12 +1,12 @@
 // `berth up`: converge the project, then (unless detached) follow its containers' output until they end or the
 // user presses Ctrl-C, which stops them. --abort-on-container-exit stops everything when one container ends.
 import { BerthError } from '../../shared/errors.js';
-import { StdFrameDecoder } from '../../engine/api/stdcopy.js';
 import { up, type ServiceContainers } from '../../compose/converge/up.js';
 import type { GlobalOptions } from '../global-options.js';
 import { linePrinter } from '../render/log-prefix.js';
 import { progressReporter } from '../render/progress.js';
 import { openProject, shortName, type ComposeSession } from './compose-project.js';
+import { printContainerOutput } from './container-output.js';
 
 interface UpFlags {
   detach?: boolean;
@@ -119,23 +119,14 @@ async function attach(
     await Promise.all(
       containers.map(async (container, index) => {
         const name = names[index] ?? container.name;
-        const response = await session.client.stream({
-          path: `/containers/${container.id}/logs`,
-          query: { follow: true, stdout: true, stderr: true, since },
-          signal: stop.signal,
-        });
-        const tty = String(response.headers['content-type'] ?? '').includes('raw-stream');
-        const decoder = new StdFrameDecoder();
-        try {
-          for await (const chunk of response) {
-            if (tty) printer.write(name, (chunk as Buffer).toString('utf8'));
-            else
-              for (const frame of decoder.push(chunk as Buffer))
-                printer.write(name, frame.payload.toString('utf8'));
-          }
-        } catch (error) {
-          if (!stop.signal.aborted) throw error;
-        }
+        await printContainerOutput(
+          session.client,
+          container.id,
+          name,
+          printer,
+          { follow: true, since },
+          stop.signal,
+        );
         if (stop.signal.aborted) return;
         // The container ended.
         const state = await session.engine.inspect(container.id).catch(() => undefined);

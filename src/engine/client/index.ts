@@ -4,6 +4,7 @@ export {
   EngineClient,
   jsonLines,
   type EngineRequest,
+  type QueryValue,
   type EngineResponse,
   type EventsOptions,
   type PingResult,

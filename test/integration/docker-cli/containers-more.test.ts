@@ -2,11 +2,12 @@
 // advance), kill with signals, attach (with --sig-proxy=false, and detaching from a TTY), detached exec,
 // container prune, run flags (--init, --read-only, -u, --ulimit, -m, --cap-drop, --privileged,
 // --security-opt, --rm), logs --since/--until/--tail, wait, rename and top -o.
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMAGE, startContainerEngine, type ContainerEngine } from '../container/fixture.js';
+import { dockerCliEnv } from '../../helpers/docker-cli.js';
 
 let e: ContainerEngine;
 let env: Record<string, string>;
@@ -35,13 +36,7 @@ const COUNTER = 'i=0; while true; do i=$((i+1)); echo $i > /tmp/count; sleep 0.1
 
 beforeAll(async () => {
   e = await startContainerEngine();
-  await mkdir(path.join(e.dir, 'docker-config'), { recursive: true });
-  env = {
-    DOCKER_HOST: `unix://${e.config.socket}`,
-    DOCKER_BUILDKIT: '0',
-    DOCKER_CONFIG: path.join(e.dir, 'docker-config'),
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-  };
+  env = await dockerCliEnv(e.dir, e.config.socket);
 });
 afterAll(async () => {
   await e?.cleanup();

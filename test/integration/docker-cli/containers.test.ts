@@ -1,11 +1,12 @@
 // The real docker CLI against berth's engine: run (with --rm, exit codes, detached), ps, logs -f, exec with
 // and without a TTY (through a real pty from `script`), stop, inspect, cp both ways, top, stats, rm -f, and a
 // clear error for a missing image.
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMAGE, startContainerEngine, type ContainerEngine } from '../container/fixture.js';
+import { dockerCliEnv } from '../../helpers/docker-cli.js';
 
 let e: ContainerEngine;
 let env: Record<string, string>;
@@ -14,13 +15,7 @@ const docker = (args: string[], options: { timeout?: number } = {}) =>
 
 beforeAll(async () => {
   e = await startContainerEngine();
-  await mkdir(path.join(e.dir, 'docker-config'), { recursive: true });
-  env = {
-    DOCKER_HOST: `unix://${e.config.socket}`,
-    DOCKER_BUILDKIT: '0',
-    DOCKER_CONFIG: path.join(e.dir, 'docker-config'),
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-  };
+  env = await dockerCliEnv(e.dir, e.config.socket);
 });
 afterAll(async () => {
   await e?.cleanup();

@@ -3,13 +3,12 @@
 // `docker port`.
 
 import http from 'node:http';
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanupAll } from '../../../src/engine/network/index.js';
 import { IMAGE, startNetworkEngine, type NetworkEngine } from '../network/engine.js';
 import { leftovers, saveIpForward } from '../network/net-helpers.js';
+import { dockerCliEnv } from '../../helpers/docker-cli.js';
 
 const PREFIX = 'bnd';
 const POOL = '10.213.202.0/24';
@@ -23,13 +22,7 @@ beforeAll(async () => {
   await cleanupAll(PREFIX);
   restoreIpForward = await saveIpForward();
   e = await startNetworkEngine({ prefix: PREFIX, pool: POOL });
-  await mkdir(path.join(e.dir, 'docker-config'), { recursive: true });
-  env = {
-    DOCKER_HOST: `unix://${e.config.socket}`,
-    DOCKER_BUILDKIT: '0',
-    DOCKER_CONFIG: path.join(e.dir, 'docker-config'),
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-  };
+  env = await dockerCliEnv(e.dir, e.config.socket);
 }, 120_000);
 
 afterAll(async () => {

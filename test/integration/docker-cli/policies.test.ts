@@ -1,9 +1,8 @@
 // Health, restart policies, stats and events through the real docker CLI.
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMAGE, startContainerEngine, type ContainerEngine } from '../container/fixture.js';
+import { dockerCliEnv } from '../../helpers/docker-cli.js';
 
 let e: ContainerEngine;
 let env: Record<string, string>;
@@ -19,13 +18,7 @@ async function eventually(probe: () => Promise<boolean>, ms = 15_000): Promise<v
 
 beforeAll(async () => {
   e = await startContainerEngine();
-  await mkdir(path.join(e.dir, 'docker-config'), { recursive: true });
-  env = {
-    DOCKER_HOST: `unix://${e.config.socket}`,
-    DOCKER_BUILDKIT: '0',
-    DOCKER_CONFIG: path.join(e.dir, 'docker-config'),
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-  };
+  env = await dockerCliEnv(e.dir, e.config.socket);
 });
 afterAll(async () => {
   await e?.cleanup();

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMAGE, startContainerEngine, type ContainerEngine } from '../container/fixture.js';
+import { dockerCliEnv } from '../../helpers/docker-cli.js';
 
 let e: ContainerEngine;
 let env: Record<string, string>;
@@ -13,13 +14,7 @@ const docker = (args: string[]) => execa('docker', args, { env, reject: false, t
 
 beforeAll(async () => {
   e = await startContainerEngine();
-  await mkdir(path.join(e.dir, 'docker-config'), { recursive: true });
-  env = {
-    DOCKER_HOST: `unix://${e.config.socket}`,
-    DOCKER_BUILDKIT: '0',
-    DOCKER_CONFIG: path.join(e.dir, 'docker-config'),
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-  };
+  env = await dockerCliEnv(e.dir, e.config.socket);
 });
 afterAll(async () => {
   await e?.cleanup();
