@@ -98,6 +98,15 @@ describe('examples/tiny', () => {
     );
     const exec = await berth(['exec', '-T', 'web', 'cat', '/www/index.html']);
     expect(exec.stdout).toBe('<h1>hello from berth</h1>');
+    expect((await berth(['port', 'web', '8080'])).stdout).toBe(`127.0.0.1:${port}`);
+    expect((await berth(['top', 'web'])).stdout).toContain('httpd -f -v -p 8080');
+    const projects = JSON.parse((await berth(['ls', '--format', 'json'])).stdout) as Array<{
+      Name: string;
+      Status: string;
+    }>;
+    expect(projects).toEqual([
+      expect.objectContaining({ Name: 'tiny', Status: expect.stringContaining('running(2)') }),
+    ]);
   });
 
   it('runs one-off containers that reach the services by name and pass on their exit code', async () => {

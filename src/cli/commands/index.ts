@@ -433,6 +433,28 @@ function registerComposeCommands(program: Command): void {
     .option('-i, --interactive', 'keep stdin open (default when stdin is a terminal)')
     .passThroughOptions()
     .action(lazy(() => import('./compose-run.js')));
+  const info = (name: 'ls' | 'port' | 'top') =>
+    lazy(() => import('./compose-info.js').then((m) => ({ run: m[name] })));
+  program
+    .command('ls')
+    .description('list the compose projects the engine has (running ones unless -a)')
+    .option('-a, --all', 'also projects whose containers are all stopped')
+    .option('-q, --quiet', 'only names')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .action(info('ls'));
+  program
+    .command('port')
+    .description('print the host address of a published port of a service')
+    .argument('<service>')
+    .argument('<private_port>')
+    .option('--protocol <protocol>', 'tcp or udp', 'tcp')
+    .option('--index <number>', 'which container of the service (default 1)')
+    .action(info('port'));
+  program
+    .command('top')
+    .description("show the processes of the project's running containers")
+    .argument('[services...]')
+    .action(info('top'));
   program
     .command('start')
     .description("start the project's existing containers")
