@@ -554,4 +554,50 @@ function registerComposeCommands(program: Command): void {
     .option('--no-color', 'monochrome output')
     .option('--no-log-prefix', 'do not prefix output lines with the container name')
     .action(lazy(() => import('./logs.js')));
+  const verbs = (name: 'create' | 'images' | 'wait' | 'cp' | 'events' | 'pull') =>
+    lazy(() => import('./compose-verbs.js').then((m) => ({ run: m[name] })));
+  program
+    .command('create')
+    .description("create the project's containers without starting them")
+    .argument('[services...]', 'only these services (and what they depend on)')
+    .option('--force-recreate', 'recreate containers even if their configuration and image have not changed')
+    .option('--no-recreate', 'keep existing containers even when their configuration changed')
+    .addOption(new Option('--pull <policy>', 'when to pull images').choices(['always', 'missing', 'never']))
+    .option('--remove-orphans', 'remove containers of services no longer in the compose file')
+    .option('--scale <service=number...>', 'create this many containers of a service')
+    .action(verbs('create'));
+  program
+    .command('images')
+    .description("list the images the project's containers use")
+    .argument('[services...]')
+    .option('-q, --quiet', 'only image IDs')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .action(verbs('images'));
+  program
+    .command('wait')
+    .description("wait for the services' containers to stop and print their exit codes")
+    .argument('<services...>')
+    .option('--down-project', 'take the project down as soon as the first container stops')
+    .action(verbs('wait'));
+  program
+    .command('cp')
+    .description('copy files between a service container and the local filesystem (SERVICE:PATH on one side)')
+    .argument('<source>')
+    .argument('<destination>')
+    .option('--index <number>', 'which container of the service (default 1)')
+    .action(verbs('cp'));
+  program
+    .command('events')
+    .description("follow the events of the project's containers (Ctrl-C ends)")
+    .argument('[services...]')
+    .option('--json', 'one JSON object per line')
+    .action(verbs('events'));
+  program
+    .command('pull')
+    .description('pull the images of the services that name one')
+    .argument('[services...]')
+    .option('--ignore-pull-failures', 'pull what can be pulled and warn about the rest')
+    .option('--ignore-buildable', 'skip services that can be built')
+    .option('-q, --quiet', 'print nothing but errors')
+    .action(verbs('pull'));
 }

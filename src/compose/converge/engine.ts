@@ -118,6 +118,18 @@ export class ComposeEngine {
     }
   }
 
+  /** The image's ID, tags and size (for `images`); undefined when the engine does not have it. */
+  async imageDetails(
+    reference: string,
+  ): Promise<{ Id: string; RepoTags?: string[] | null; Size: number } | undefined> {
+    try {
+      return await this.transport.requestJson({ path: `/images/${encodeURIComponent(reference)}/json` });
+    } catch (error) {
+      if (isBerthError(error, 'NotFound')) return undefined;
+      throw error;
+    }
+  }
+
   /** Pulls an image, reading Docker's progress stream to its end; an error line becomes the error. */
   async pull(
     reference: string,

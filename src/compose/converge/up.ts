@@ -86,7 +86,8 @@ export async function up(
     'dependencies-first',
     async (serviceName) => {
       const service = project.services[serviceName] as Service;
-      await waitForDependencies(service, engine, results, options.signal);
+      // Nothing starts with --no-start, so no condition can be met: only the creation order matters.
+      if (options.noStart !== true) await waitForDependencies(service, engine, results, options.signal);
       const servicePlan = plan.services.find((entry) => entry.service === serviceName);
       const image = images.get(serviceName) as { image: string; imageId: string };
       const containers: Array<{ id: string; name: string; number: number }> = [];

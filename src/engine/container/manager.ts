@@ -418,10 +418,10 @@ export class ContainerManager {
    */
   withRootfs<T>(idOrName: string, task: (rootfs: string) => Promise<T>): Promise<T> {
     const { id } = this.resolve(idOrName);
-    if (this.live.has(id)) return task(this.options.snapshots.describe(id).mountpoint);
+    if (this.live.has(id)) return task(this.liveRoot(id));
     return this.lock.run(id, async () => {
       const record = this.requireRecord(id);
-      if (this.live.has(id)) return task(this.options.snapshots.describe(id).mountpoint);
+      if (this.live.has(id)) return task(this.liveRoot(id));
       const rootfs = await this.mountRootfs(record);
       try {
         return await task(rootfs);
@@ -429,6 +429,15 @@ export class ContainerManager {
         if (!this.live.has(id)) await this.options.snapshots.unmount(id).catch(() => undefined);
       }
     });
+  }
+
+  /**
+   * A running container's filesystem as its processes see it — the rootfs with its volumes, binds and tmpfs
+   * mounted — through its init process's root; the bare overlay when the process is not known.
+   */
+  private liveRoot(id: string): string {
+    const pid = this.records.get(id)?.state.pid ?? 0;
+    return pid > 0 ? `/proc/${pid}/root` : this.options.snapshots.describe(id).mountpoint;
   }
 
   // ---------------------------------------------------------------------------------------------- exit
