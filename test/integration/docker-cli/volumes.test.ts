@@ -122,6 +122,21 @@ describe('docker CLI: volumes', () => {
     expect(mount).toMatch(/^tmpfs \/t tmpfs \S*size=1024k/);
   });
 
+  it("docker cp reaches a running container's volume, in and out", async () => {
+    const run = await docker(['run', '-d', '-v', 'cp-vol:/data', IMAGE, 'sleep', '30']);
+    const id = run.stdout.trim();
+    const local = path.join(e.dir, 'into-volume.txt');
+    await writeFile(local, 'through the volume\n');
+    expect((await docker(['cp', local, `${id}:/data/in.txt`])).exitCode).toBe(0);
+    const read = await docker(['run', '--rm', '-v', 'cp-vol:/data', IMAGE, 'cat', '/data/in.txt']);
+    expect(read.stdout).toBe('through the volume');
+    const out = path.join(e.dir, 'out-of-volume.txt');
+    expect((await docker(['cp', `${id}:/data/in.txt`, out])).exitCode).toBe(0);
+    expect(await readFile(out, 'utf8')).toBe('through the volume\n');
+    await docker(['rm', '-f', id]);
+    await docker(['volume', 'rm', 'cp-vol']);
+  });
+
   it('docker rm -v removes anonymous volumes; docker volume prune', async () => {
     const created = await docker(['create', '-v', '/anon', '-v', 'named-kept:/named', IMAGE, 'true']);
     const id = created.stdout.trim();
