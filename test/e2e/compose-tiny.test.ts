@@ -100,6 +100,10 @@ describe('examples/tiny', () => {
     expect(exec.stdout).toBe('<h1>hello from berth</h1>');
     expect((await berth(['port', 'web', '8080'])).stdout).toBe(`127.0.0.1:${port}`);
     expect((await berth(['top', 'web'])).stdout).toContain('httpd -f -v -p 8080');
+    const stats = await berth(['stats', '--no-stream']);
+    expect(stats.stdout.split('\n')[0]).toMatch(/^CONTAINER ID\s+NAME\s+CPU %/);
+    expect(stats.stdout).toContain('tiny-web-1');
+    expect(stats.stdout).toContain('tiny-worker-1');
     const projects = JSON.parse((await berth(['ls', '--format', 'json'])).stdout) as Array<{
       Name: string;
       Status: string;

@@ -1,5 +1,6 @@
 // `berth ls` (every compose project the engine has), `berth port SERVICE PORT` (the host address a published
-// port is bound to) and `berth top [services...]` (the processes of the project's containers).
+// port is bound to), `berth top [services...]` (the processes of the project's containers) and `berth stats
+// [services...]` (their resource usage, live or one snapshot).
 import { projectContainers } from '../../compose/converge/lifecycle.js';
 import { LABEL } from '../../compose/create/labels.js';
 import type { ContainerSummary, ContainerTopResponse } from '../../engine/api/containers.js';
@@ -8,6 +9,7 @@ import type { GlobalOptions } from '../global-options.js';
 import { formatTable } from '../render/table.js';
 import { withEngine } from './image.js';
 import { openProject, shortName } from './compose-project.js';
+import { stats as containerStats } from './container.js';
 
 export async function ls(raw: Record<string, unknown>): Promise<void> {
   const all = raw.all === true;
@@ -105,4 +107,22 @@ export async function top(
   } finally {
     session.close();
   }
+}
+
+export async function stats(
+  raw: Record<string, unknown>,
+  args: string[],
+  globals: GlobalOptions,
+): Promise<void> {
+  const session = await openProject(globals);
+  let names: string[];
+  try {
+    names = (await projectContainers(session.project, session.engine, { services: args }))
+      .filter((c) => c.state === 'running' || c.state === 'paused')
+      .map((c) => c.name);
+  } finally {
+    session.close();
+  }
+  if (names.length === 0) throw new BerthError('NotFound', 'no running containers in this project');
+  await containerStats(raw, names);
 }

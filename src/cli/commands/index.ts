@@ -433,7 +433,7 @@ function registerComposeCommands(program: Command): void {
     .option('-i, --interactive', 'keep stdin open (default when stdin is a terminal)')
     .passThroughOptions()
     .action(lazy(() => import('./compose-run.js')));
-  const info = (name: 'ls' | 'port' | 'top') =>
+  const info = (name: 'ls' | 'port' | 'top' | 'stats') =>
     lazy(() => import('./compose-info.js').then((m) => ({ run: m[name] })));
   program
     .command('ls')
@@ -455,6 +455,13 @@ function registerComposeCommands(program: Command): void {
     .description("show the processes of the project's running containers")
     .argument('[services...]')
     .action(info('top'));
+  program
+    .command('stats')
+    .description("a live table of the resource usage of the project's running containers")
+    .argument('[services...]')
+    .option('--no-stream', 'print one snapshot and exit')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .action(info('stats'));
   program
     .command('start')
     .description("start the project's existing containers")
