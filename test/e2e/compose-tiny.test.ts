@@ -2,36 +2,15 @@
 // --wait, the page through the published port, ps, logs, exec, a recreate of only the changed service,
 // scaling, stop/start, down keeping the volume and down -v removing it. The engine is stopped at the end.
 import { execa } from 'execa';
-import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { networkSlotEnv } from '../helpers/network-slot.js';
+import { openTinyProject, type TinyProject } from './tiny-project.js';
 
-const berthBin = path.resolve('bin/berth.js');
-const exampleDir = path.resolve('examples/tiny');
+let tiny: TinyProject;
 let dir: string;
+const berth: TinyProject['berth'] = (...args) => tiny.berth(...args);
 let env: Record<string, string>;
 let port: number;
-
-function berth(args: string[], extraEnv: Record<string, string> = {}) {
-  return execa(process.execPath, ['--', berthBin, ...args], {
-    cwd: exampleDir,
-    env: { ...env, ...extraEnv },
-    extendEnv: false,
-    reject: false,
-    timeout: 120_000,
-  });
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port: found } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return found;
-}
 
 interface PsRow {
   ID: string;
@@ -51,28 +30,12 @@ async function ps(all = false): Promise<PsRow[]> {
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'berth-e2e-tiny-'));
-  port = await freePort();
-  env = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    BERTH_ROOT: path.join(dir, 'root'),
-    BERTH_RUN: path.join(dir, 'run'),
-    ...networkSlotEnv(dir),
-    TINY_PORT: String(port),
-  };
-  const image = await execa('bash', [path.resolve('scripts/busybox-image.sh')], {
-    env,
-    extendEnv: false,
-    reject: false,
-  });
-  expect(image.stderr).toBe('');
-  expect(image.exitCode).toBe(0);
+  tiny = await openTinyProject('berth-e2e-tiny-');
+  ({ dir, env, port } = tiny);
 });
 
 afterAll(async () => {
-  await berth(['down', '-v', '-t', '0']);
-  await berth(['engine', 'stop']);
-  await rm(dir, { recursive: true, force: true });
+  await tiny?.close();
 });
 
 describe('examples/tiny', () => {

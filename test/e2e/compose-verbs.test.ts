@@ -1,36 +1,15 @@
 // The compose verbs beyond up/down on examples/tiny, through the built CLI on an engine of its own: create
 // (containers left in state created), images, wait (exit codes of stopped services), cp both ways, events
 // (followed by a child process), and pull's failure path (an unreachable registry, and --ignore-pull-failures).
-import { execa, type ResultPromise } from 'execa';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
-import os from 'node:os';
+import { execa } from 'execa';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { networkSlotEnv } from '../helpers/network-slot.js';
+import { openTinyProject, type TinyProject } from './tiny-project.js';
 
-const berthBin = path.resolve('bin/berth.js');
-const exampleDir = path.resolve('examples/tiny');
+let tiny: TinyProject;
 let dir: string;
-let env: Record<string, string>;
-
-function berth(args: string[]) {
-  return execa(process.execPath, ['--', berthBin, ...args], {
-    cwd: exampleDir,
-    env,
-    extendEnv: false,
-    reject: false,
-    timeout: 120_000,
-  });
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port: found } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return found;
-}
+const berth: TinyProject['berth'] = (...args) => tiny.berth(...args);
 
 async function psStates(): Promise<Array<[string, string]>> {
   const result = await berth(['ps', '-a', '--format', 'json']);
@@ -44,27 +23,12 @@ async function psStates(): Promise<Array<[string, string]>> {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'berth-e2e-verbs-'));
-  env = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    BERTH_ROOT: path.join(dir, 'root'),
-    BERTH_RUN: path.join(dir, 'run'),
-    ...networkSlotEnv(dir),
-    TINY_PORT: String(await freePort()),
-  };
-  const image = await execa('bash', [path.resolve('scripts/busybox-image.sh')], {
-    env,
-    extendEnv: false,
-    reject: false,
-  });
-  expect(image.stderr).toBe('');
-  expect(image.exitCode).toBe(0);
+  tiny = await openTinyProject('berth-e2e-verbs-');
+  ({ dir } = tiny);
 });
 
 afterAll(async () => {
-  await berth(['down', '-v', '-t', '0']);
-  await berth(['engine', 'stop']);
-  await rm(dir, { recursive: true, force: true });
+  await tiny?.close();
 });
 
 describe('compose verbs on examples/tiny', () => {
@@ -151,14 +115,8 @@ describe('compose verbs on examples/tiny', () => {
   });
 
   it('events follows the project container events, as JSON lines and as text', async () => {
-    const follow = (args: string[]): { child: ResultPromise; output: () => string } => {
-      const child = execa(process.execPath, ['--', berthBin, 'events', ...args], {
-        cwd: exampleDir,
-        env,
-        extendEnv: false,
-        reject: false,
-        timeout: 60_000,
-      });
+    const follow = (args: string[]): { child: ReturnType<TinyProject['berth']>; output: () => string } => {
+      const child = berth(['events', ...args]);
       let text = '';
       child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
       return { child, output: () => text };

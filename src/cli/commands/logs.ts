@@ -1,7 +1,7 @@
 // `berth logs`: the output of the project's containers, prefixed per container, optionally followed.
-import { observedContainer } from '../../compose/converge/plan.js';
+import { projectContainers } from '../../compose/converge/lifecycle.js';
 import type { GlobalOptions } from '../global-options.js';
-import { linePrinter } from '../render/log-prefix.js';
+import { linePrinter, wantsColour } from '../render/log-prefix.js';
 import { openProject, shortName } from './compose-project.js';
 import { printContainerOutput } from './container-output.js';
 
@@ -23,16 +23,9 @@ export async function run(
   const flags = raw as LogsFlags;
   const session = await openProject(globals);
   try {
-    const containers = (await session.engine.containers(session.project.name, true))
-      .map((summary) => observedContainer(summary, session.project.name))
-      .filter((c) => c !== undefined && !c.oneoff && (args.length === 0 || args.includes(c.service)))
-      .map((c) => c as NonNullable<typeof c>)
-      .sort((a, b) => a.name.localeCompare(b.name));
+    const containers = await projectContainers(session.project, session.engine, { services: args });
     const names = containers.map((c) => shortName(session.project, c.name));
-    const colour =
-      flags.color !== false &&
-      globals.ansi !== 'never' &&
-      (globals.ansi === 'always' || process.stdout.isTTY === true);
+    const colour = wantsColour(flags.color, globals.ansi);
     const printer = linePrinter(names, { colour, prefix: flags.logPrefix !== false });
     const stop = new AbortController();
     const onInterrupt = (): void => stop.abort();

@@ -3,7 +3,7 @@
 import { BerthError } from '../../shared/errors.js';
 import { up, type ServiceContainers } from '../../compose/converge/up.js';
 import type { GlobalOptions } from '../global-options.js';
-import { linePrinter } from '../render/log-prefix.js';
+import { linePrinter, wantsColour } from '../render/log-prefix.js';
 import { progressReporter } from '../render/progress.js';
 import { openProject, shortName, type ComposeSession } from './compose-project.js';
 import { printContainerOutput } from './container-output.js';
@@ -100,10 +100,7 @@ async function attach(
     entry.containers.map((c) => ({ ...c, service: entry.service })),
   );
   const names = containers.map((c) => shortName(session.project, c.name));
-  const colour =
-    flags.color !== false &&
-    globals.ansi !== 'never' &&
-    (globals.ansi === 'always' || process.stdout.isTTY === true);
+  const colour = wantsColour(flags.color, globals.ansi);
   const printer = linePrinter(names, { colour, prefix: flags.logPrefix !== false });
   const stop = new AbortController();
   const since = String(Math.floor(Date.now() / 1000) - 60);

@@ -10,6 +10,12 @@ export interface LinePrinter {
   flush(): void;
 }
 
+/** Whether prefixes are coloured: not with --no-color or --ansi never; with --ansi always; else on a terminal. */
+export function wantsColour(colorFlag: boolean | undefined, ansi: 'auto' | 'never' | 'always'): boolean {
+  if (colorFlag === false || ansi === 'never') return false;
+  return ansi === 'always' || process.stdout.isTTY === true;
+}
+
 export function linePrinter(
   names: readonly string[],
   options: { colour: boolean; prefix: boolean; out?: NodeJS.WritableStream },
