@@ -102,6 +102,39 @@ export class LayerStore {
     }
   }
 
+  /**
+   * Takes `dir` (an overlay upper dir whose layer tar hashed to `diffId`) as the layer's files, moving it into
+   * place instead of unpacking the tar again; the builder's committed steps come in this way. `dir` must be on
+   * the state root's filesystem and is gone afterwards.
+   */
+  async adopt(parent: Digest | undefined, diffId: Digest, dir: string, size: number): Promise<LayerRecord> {
+    const chainId = chainOf(parent, diffId);
+    const existing = await this.get(chainId);
+    if (existing !== undefined) return existing;
+    if (parent !== undefined && !(await this.has(parent))) {
+      throw new BerthError('FailedPrecondition', `parent layer ${parent} is not unpacked`);
+    }
+    await mkdir(this.dir, { recursive: true });
+    const temp = join(this.dir, `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
+    await mkdir(temp, { mode: 0o755 });
+    try {
+      await rename(dir, join(temp, 'diff'));
+      const record: LayerRecord = { chainId, diffId, parent, size };
+      await writeJsonAtomic(join(temp, 'layer.json'), record);
+      await syncFilesystem(temp);
+      try {
+        await rename(temp, layout.layerDir(this.root, chainId));
+      } catch (error) {
+        if (!isErrno(error, 'ENOTEMPTY') && !isErrno(error, 'EEXIST')) throw error;
+        await rm(temp, { recursive: true, force: true });
+      }
+      return record;
+    } catch (error) {
+      await rm(temp, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
   /** Chain IDs of all complete layers. */
   async list(): Promise<Digest[]> {
     let names: string[];

@@ -1,0 +1,44 @@
+// The build cache: for each step that makes a layer, the layer its key produced. Records are small JSON files
+// under <root>/build/cache/, one per key, written atomically. Invariant: a record is used only while its layer
+// and blob are still in the stores (images removed or pruned take them away), so a hit never names a layer that
+// is gone; `--no-cache` skips lookups but still records what it builds.
+
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readJsonIfExists, writeJsonAtomic } from '../store/atomic-json.js';
+import type { ImageStore } from '../image/image-store.js';
+import type { NewLayer } from './commit-layer.js';
+
+export interface CacheRecord {
+  key: string;
+  /** null: the step changed nothing. */
+  layer: NewLayer | null;
+}
+
+export class BuildCache {
+  private readonly dir: string;
+
+  constructor(
+    root: string,
+    private readonly images: ImageStore,
+  ) {
+    this.dir = join(root, 'build', 'cache');
+  }
+
+  async get(key: string): Promise<CacheRecord | undefined> {
+    const record = await readJsonIfExists<CacheRecord>(join(this.dir, `${key}.json`));
+    if (record === undefined) return undefined;
+    if (record.layer !== null) {
+      const present =
+        (await this.images.layers.has(record.layer.chainId)) &&
+        (await this.images.blobs.has(record.layer.blob.digest));
+      if (!present) return undefined;
+    }
+    return record;
+  }
+
+  async put(record: CacheRecord): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    await writeJsonAtomic(join(this.dir, `${record.key}.json`), record);
+  }
+}
