@@ -3,7 +3,7 @@
 // and blob are still in the stores (images removed or pruned take them away), so a hit never names a layer that
 // is gone; `--no-cache` skips lookups but still records what it builds.
 
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readJsonIfExists, writeJsonAtomic } from '../store/atomic-json.js';
 import type { ImageStore } from '../image/image-store.js';
@@ -35,6 +35,13 @@ export class BuildCache {
       if (!present) return undefined;
     }
     return record;
+  }
+
+  /** Forgets every record; returns the keys it forgot. */
+  async clear(): Promise<string[]> {
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    await rm(this.dir, { recursive: true, force: true });
+    return names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -5));
   }
 
   async put(record: CacheRecord): Promise<void> {

@@ -11,7 +11,7 @@
 // blobs the build uses are held against garbage collection until the image is registered.
 
 import { randomBytes } from 'node:crypto';
-import { chmod, chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { BerthError, isBerthError } from '../../shared/errors.js';
 import type { Digest } from '../image/digest.js';
@@ -48,8 +48,10 @@ import type { StepMount, StepRunner } from './runner.js';
 import { findStage, neededStages, stageDependencies, targetStage } from './stages.js';
 
 export interface BuildOptions {
-  /** The build context on disk (already filtered by .dockerignore). */
+  /** The build context on disk. */
   contextDir: string;
+  /** .dockerignore of the context: matching paths are not there for COPY and ADD. */
+  contextIgnore?: ((rel: string) => boolean) | undefined;
   dockerfile: { name: string; text: string };
   tags: readonly string[];
   /** `--build-arg`s; undefined values are declared but unset. */
@@ -89,10 +91,15 @@ export interface BuilderDeps {
   images: ImageStore;
   snapshots: OverlaySnapshotter;
   runner: StepRunner;
-  /** Pulls `reference` from its registry and returns the stored image. */
-  pull(reference: string, onStatus: (status: string) => void, signal: AbortSignal): Promise<Image>;
   now?: () => Date;
 }
+
+/** Pulls `reference` from its registry and returns the stored image (credentials are the request's). */
+export type PullImage = (
+  reference: string,
+  onStatus: (status: string) => void,
+  signal: AbortSignal,
+) => Promise<Image>;
 
 interface StageState {
   key: string;
@@ -155,9 +162,22 @@ export class Builder {
     await rm(join(this.deps.root, 'build', 'tmp'), { recursive: true, force: true });
   }
 
-  async build(options: BuildOptions, onEvent: (event: BuildEvent) => void): Promise<BuildResult> {
+  /** `docker builder prune`: forgets every cached step and empties the cache mounts. */
+  async prune(): Promise<{ CachesDeleted: string[]; SpaceReclaimed: number }> {
+    const deleted = await this.cache.clear();
+    const mounts = join(this.deps.root, 'build', 'mounts');
+    const reclaimed = await directoryBytes(mounts);
+    await rm(mounts, { recursive: true, force: true });
+    return { CachesDeleted: deleted, SpaceReclaimed: reclaimed };
+  }
+
+  async build(
+    options: BuildOptions,
+    onEvent: (event: BuildEvent) => void,
+    pull: PullImage,
+  ): Promise<BuildResult> {
     const dockerfile = parseDockerfile(options.dockerfile.text, options.dockerfile.name);
-    const run = new BuildRun(this.deps, this.cache, this.now, dockerfile, options, onEvent);
+    const run = new BuildRun(this.deps, this.cache, this.now, pull, dockerfile, options, onEvent);
     try {
       return await run.execute();
     } finally {
@@ -185,6 +205,7 @@ class BuildRun {
     private readonly deps: BuilderDeps,
     private readonly cache: BuildCache,
     private readonly now: () => Date,
+    private readonly pull: PullImage,
     private readonly dockerfile: Dockerfile,
     private readonly options: BuildOptions,
     private readonly onEvent: (event: BuildEvent) => void,
@@ -352,7 +373,7 @@ class BuildRun {
 
   private async baseImage(reference: string): Promise<Image> {
     const pull = () =>
-      this.deps.pull(
+      this.pull(
         reference,
         (status) => this.onEvent({ type: 'pull', image: reference, status }),
         this.abort.signal,
@@ -737,7 +758,11 @@ class BuildRun {
       } else if (checksum !== undefined) {
         throw new BerthError('InvalidArgument', 'ADD --checksum is only for URL sources');
       }
-      const resolved = await resolveSources(root, patterns, { exclude });
+      const ignore = root === this.options.contextDir ? this.options.contextIgnore : undefined;
+      const resolved = await resolveSources(root, patterns, {
+        exclude,
+        ...(ignore === undefined ? {} : { ignore }),
+      });
       const contentHash = await hashSources(root, resolved);
       const key = stepKey(
         state.key,
@@ -996,6 +1021,17 @@ function hasEnv(env: readonly string[], name: string): boolean {
 
 function withDefaultPath(env: readonly string[]): string[] {
   return hasEnv(env, 'PATH') ? [...env] : [DEFAULT_PATH, ...env];
+}
+
+async function directoryBytes(dir: string): Promise<number> {
+  let total = 0;
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) total += await directoryBytes(path);
+    else total += (await lstat(path).catch(() => undefined))?.size ?? 0;
+  }
+  return total;
 }
 
 function shortId(hex: string): string {

@@ -28,6 +28,7 @@ import type { Filters } from '../api/filters.js';
 import type { EngineConfig } from '../config.js';
 import type { EventBus } from '../events/bus.js';
 import type { ImageStore } from '../image/image-store.js';
+import type { ContainerDefaults } from '../image/image-config.js';
 import type { AttachSession, OutputStream } from '../runtime/attach.js';
 import type { LogShipper } from '../runtime/log-shipper.js';
 import { execProcessFromBundle, runExec } from '../runtime/exec.js';
@@ -76,6 +77,13 @@ export interface ContainerManagerOptions {
   log?: ContainerLog;
   conmonBinary?: string;
   now?: () => Date;
+}
+
+/** Layers and image defaults a container runs on when it is created from no image (a build step). */
+export interface ContainerRoot {
+  imageId: string;
+  chainIds: readonly string[];
+  config: ContainerDefaults;
 }
 
 /** A running container as this engine process watches it. */
@@ -228,23 +236,36 @@ export class ContainerManager {
 
   // ---------------------------------------------------------------------------------------------- create
 
+  /**
+   * Creates a container. `root` gives its layers and image config directly instead of an image by name — the
+   * builder's step containers run on layers that are no image yet.
+   */
   async create(
     request: ContainerCreateRequest,
     requestedName?: string,
+    root?: ContainerRoot,
   ): Promise<{ id: string; warnings: string[] }> {
-    if (request.Image === undefined || request.Image === '')
+    if (root === undefined && (request.Image === undefined || request.Image === ''))
       throw new BerthError('InvalidArgument', 'config cannot be empty in order to create a container');
     const hostConfig = request.HostConfig ?? {};
     checkHostConfig(hostConfig);
     ContainerPolicies.check({ hostConfig });
     const network = this.networking.validate(request, (name) => this.resolve(name));
     const { warnings } = logSettings(hostConfig.LogConfig); // bad log options fail the create, not the start
-    const image = await this.options.images.resolve(request.Image);
-    const imageConfig = await this.options.images.config(image);
+    let image: { id: string; chainIds: readonly string[] };
+    let imageConfig: { config: ContainerDefaults };
+    if (root === undefined) {
+      const found = await this.options.images.resolve(request.Image ?? '');
+      image = found;
+      imageConfig = await this.options.images.config(found);
+    } else {
+      image = { id: root.imageId, chainIds: root.chainIds };
+      imageConfig = root;
+    }
     const id = newContainerId();
     const { config, path, args } = mergeCreateConfig(request, imageConfig.config, {
       id,
-      imageName: request.Image,
+      imageName: request.Image ?? '',
     });
     const mountPlan = this.storage.plan(
       { hostConfig, volumes: [...imageConfig.config.volumes, ...Object.keys(request.Volumes ?? {})] },
@@ -268,7 +289,7 @@ export class ContainerManager {
       id,
       name,
       created: nanoTime(this.now()),
-      image: request.Image,
+      image: request.Image ?? '',
       imageId: image.id,
       layers: [...image.chainIds],
       path,

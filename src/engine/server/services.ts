@@ -2,6 +2,7 @@
 // in as they are assembled. A route module registers its routes against these and nothing else, so adding a
 // resource is one new file under routes/ plus one line in routes/index.ts.
 
+import type { Builder } from '../build/executor.js';
 import type { ContainerManager } from '../container/manager.js';
 import type { ExecSessions } from '../container/exec-sessions.js';
 import type { ImageStore } from '../image/image-store.js';
@@ -39,6 +40,8 @@ export interface EngineServices {
   readonly networks: NetworkManager;
   /** Named and anonymous volumes of the `local` driver; containers mount them through the container manager. */
   readonly volumes: VolumeStore;
+  /** Dockerfile builds, with their step cache; RUN steps are containers of the manager above. */
+  readonly builder: Builder;
   /** Exec sessions of running containers. */
   readonly execs: ExecSessions;
   /** Counts for /info; the container and image subsystems provide the real ones. */

@@ -11,6 +11,8 @@ import net from 'node:net';
 import path from 'node:path';
 import { BerthError } from '../../shared/errors.js';
 import type { EngineConfig } from '../config.js';
+import { Builder } from '../build/executor.js';
+import { containerStepRunner } from '../container/build-runner.js';
 import { ExecSessions } from '../container/exec-sessions.js';
 import { ContainerManager } from '../container/manager.js';
 import { ContainerStorage, volumeUsers } from '../container/storage.js';
@@ -119,6 +121,13 @@ export async function startEngine(
       storage: new ContainerStorage({ volumes, events, log }),
     });
     volumeUsersOf = (name) => volumeUsers(containers.all(), name);
+    const builder = new Builder({
+      root: config.root,
+      images,
+      snapshots,
+      runner: containerStepRunner(containers, images, snapshots),
+    });
+    await builder.recover();
     cleanups.push(() => containers.close());
     const services: EngineServices = {
       config,
@@ -134,6 +143,7 @@ export async function startEngine(
       networks,
       volumes,
       execs: new ExecSessions(containers),
+      builder,
       inventory:
         options.inventory ??
         (async () => ({

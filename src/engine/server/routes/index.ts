@@ -3,6 +3,7 @@
 
 import type { RouteModule } from '../services.js';
 import { archiveRoutes } from './archive.js';
+import { buildRoutes } from './build.js';
 import { containerRoutes } from './containers.js';
 import { execRoutes } from './exec.js';
 import { imageRoutes } from './images.js';
@@ -20,4 +21,5 @@ export const routeModules: readonly RouteModule[] = [
   archiveRoutes,
   volumeRoutes,
   networkRoutes,
+  buildRoutes,
 ];

@@ -7,7 +7,7 @@ import { BerthError, messageOf } from '../../../shared/errors.js';
 import type { RegistryCredentials } from '../../../shared/docker-config.js';
 import type { ProgressMessage } from '../../api/images.js';
 import { decodeRegistryAuth, progressBar, type AuthConfig, type AuthResponse } from '../../api/registry.js';
-import type { ImageStore } from '../../image/image-store.js';
+import type { Image, ImageStore } from '../../image/image-store.js';
 import { familiarString, parseReference, type Reference } from '../../image/reference.js';
 import { parsePlatform, Registries, type RegistryProgress } from '../../registry/index.js';
 import type { RequestContext } from '../context.js';
@@ -67,6 +67,38 @@ export async function pullImage(
   } finally {
     stream.end();
   }
+}
+
+/**
+ * Pulls `reference` for the builder (a FROM or COPY --from image that is not here), with credentials from the
+ * build request's X-Registry-Config (every registry's auth, keyed by server) or the engine's config.
+ */
+export async function pullForBuild(
+  services: EngineServices,
+  reference: string,
+  authConfigs: Readonly<Record<string, AuthConfig>>,
+  onStatus: (status: string) => void,
+  signal: AbortSignal,
+): Promise<Image> {
+  const ref = pullReference(reference, null);
+  const service = registries(services);
+  const given =
+    authConfigs[ref.domain] ??
+    (ref.domain === 'docker.io'
+      ? (authConfigs['https://index.docker.io/v1/'] ?? authConfigs['index.docker.io'])
+      : undefined);
+  const credentials = await service.credentialsFor(ref.domain, credentialsOf(given));
+  const resolved = await service.puller.resolve({ ref, platform: undefined, credentials, signal });
+  const result = await service.puller.execute(resolved, (event) => {
+    if (event.id === undefined || event.current === undefined)
+      onStatus(`${event.id === undefined ? '' : `${event.id}: `}${event.status}`);
+  });
+  services.events.publish({
+    type: 'image',
+    action: 'pull',
+    actor: { id: result.image.id, attributes: { name: familiarString(ref) } },
+  });
+  return result.image;
 }
 
 async function pushImage(ctx: RequestContext, services: EngineServices): Promise<void> {
