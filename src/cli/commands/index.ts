@@ -105,6 +105,32 @@ function registerImageCommands(program: Command): void {
     .addOption(formatOption())
     .action(load((m) => m.ls));
   image
+    .command('build')
+    .description('build an image from a Dockerfile')
+    .argument('[path]', 'the build context directory', '.')
+    .option('-t, --tag <name>', 'name the image (repeatable)', collectFlag)
+    .option('-f, --file <path>', 'the Dockerfile (default: PATH/Dockerfile)')
+    .option('--build-arg <arg>', 'set a build argument (KEY=VALUE, or KEY from the environment)', collectFlag)
+    .option('--target <stage>', 'build up to this stage')
+    .option('--label <label>', 'add a label to the image (KEY=VALUE)', collectFlag)
+    .option('--no-cache', 'run every step, reusing nothing')
+    .option('--pull', 'always pull newer base images')
+    .option('-q, --quiet', 'print only the image ID')
+    .option('--network <mode>', 'network of RUN steps: default, none or host')
+    .option('--add-host <host:ip>', 'add a line to /etc/hosts of RUN steps', collectFlag)
+    .option(
+      '--secret <spec>',
+      'expose a secret to RUN --mount=type=secret (id=x,src=path or id=x,env=VAR)',
+      collectFlag,
+    )
+    .option(
+      '--build-context <name=path>',
+      'a named context for COPY --from and RUN --mount from=',
+      collectFlag,
+    )
+    .option('--iidfile <path>', 'write the image ID to this file')
+    .action(lazy(() => import('./image-build.js')));
+  image
     .command('inspect')
     .description('show detailed information on images (JSON)')
     .argument('<images...>')
@@ -516,6 +542,8 @@ function registerComposeCommands(program: Command): void {
     .option('--remove-orphans', 'remove containers of services no longer in the compose file')
     .option('--scale <service=number...>', 'run this many containers of a service')
     .addOption(new Option('--pull <policy>', 'when to pull images').choices(['always', 'missing', 'never']))
+    .option('--build', 'build images before starting containers')
+    .option('--no-build', 'do not build images, even when they are missing')
     .option('-t, --timeout <seconds>', 'grace period when stopping replaced containers')
     .option('--abort-on-container-exit', 'stop every container when one stops')
     .option(
@@ -599,6 +627,16 @@ function registerComposeCommands(program: Command): void {
     .argument('[services...]')
     .option('--json', 'one JSON object per line')
     .action(verbs('events'));
+  program
+    .command('build')
+    .description('build the images of services that have a build section')
+    .argument('[services...]')
+    .option('--no-cache', 'run every step, reusing nothing')
+    .option('--pull', 'always pull newer base images')
+    .option('--build-arg <arg>', 'set a build argument (KEY=VALUE, or KEY from the environment)', collectFlag)
+    .option('-q, --quiet', 'print nothing but errors')
+    .option('--ssh <spec>', 'not supported: berth does not forward SSH agents')
+    .action(lazy(() => import('./build.js')));
   program
     .command('pull')
     .description('pull the images of the services that name one')

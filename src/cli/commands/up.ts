@@ -18,6 +18,8 @@ interface UpFlags {
   removeOrphans?: boolean;
   scale?: string[];
   pull?: 'always' | 'missing' | 'never';
+  /** commander: `--build` true, `--no-build` false. */
+  build?: boolean;
   timeout?: string;
   abortOnContainerExit?: boolean;
   exitCodeFrom?: string;
@@ -52,6 +54,8 @@ export async function run(
         removeOrphans: flags.removeOrphans === true,
         scale: parseScale(flags.scale ?? []),
         ...(flags.pull === undefined ? {} : { pull: flags.pull }),
+        build: flags.build === true,
+        noBuild: flags.build === false,
         ...(flags.timeout === undefined ? {} : { stopTimeout: Number(flags.timeout) }),
         wait: flags.wait === true,
         signal: controller.signal,

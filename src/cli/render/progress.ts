@@ -2,7 +2,9 @@
 // place as its status changes; otherwise (or with --progress plain) one line per change; json: one JSON object
 // per change; quiet: nothing. Warnings always go out, on stderr.
 import type { Reporter, ResourceKind } from '../../compose/converge/reporter.js';
+import type { BuildMessage } from '../../engine/api/build.js';
 import type { GlobalOptions } from '../global-options.js';
+import { BuildPrinter } from './build-progress.js';
 
 const DONE = new Set([
   'Exited',
@@ -14,7 +16,21 @@ const DONE = new Set([
   'Stopped',
   'Recreated',
   'Pulled',
+  'Built',
 ]);
+
+/** Build progress of each service drawn as prefixed plain lines (see BuildPrinter). */
+function buildLines(write: (text: string) => void): (service: string, message: BuildMessage) => void {
+  const printers = new Map<string, BuildPrinter>();
+  return (service, message) => {
+    let printer = printers.get(service);
+    if (printer === undefined) {
+      printer = new BuildPrinter({ prefix: service, write });
+      printers.set(service, printer);
+    }
+    printer.handle(message);
+  };
+}
 
 export function progressReporter(
   mode: GlobalOptions['progress'],
@@ -22,7 +38,13 @@ export function progressReporter(
 ): Reporter & { finish(): void } {
   const resolved = mode === 'auto' ? (out.isTTY ? 'tty' : 'plain') : mode;
   if (resolved === 'tty') return new LiveReporter(out);
+  const build = buildLines((text) => out.write(text));
   return {
+    build(service: string, message: BuildMessage) {
+      if (resolved === 'plain') build(service, message);
+      else if (resolved === 'json')
+        out.write(`${JSON.stringify({ kind: 'Build', name: service, message })}\n`);
+    },
     event(kind: ResourceKind, name: string, status: string) {
       if (resolved === 'plain') out.write(` ${kind} ${name}  ${status}\n`);
       else if (resolved === 'json') out.write(`${JSON.stringify({ kind, name, status })}\n`);
@@ -41,8 +63,23 @@ class LiveReporter implements Reporter {
     { kind: ResourceKind; name: string; status: string; started: number; ended?: number }
   >();
   private drawn = 0;
+  private readonly buildLine = buildLines((text) => {
+    // Build output scrolls above the live rows, which are drawn again below it.
+    this.clear();
+    this.out.write(text);
+    this.draw();
+  });
 
   constructor(private readonly out: NodeJS.WriteStream) {}
+
+  build(service: string, message: BuildMessage): void {
+    this.buildLine(service, message);
+  }
+
+  private clear(): void {
+    if (this.drawn > 0) this.out.write(`\x1b[${this.drawn}A\x1b[0J`);
+    this.drawn = 0;
+  }
 
   event(kind: ResourceKind, name: string, status: string): void {
     const key = `${kind} ${name}`;

@@ -8,13 +8,15 @@ import type {
   ContainerInspect,
   ContainerSummary,
 } from '../../engine/api/containers.js';
+import type { Readable } from 'node:stream';
+import type { BuildMessage, BuildQuery } from '../../engine/api/build.js';
 import type { EventMessage } from '../../engine/api/events.js';
 import { LABEL } from '../create/labels.js';
 
 export interface TransportRequest {
   method?: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
   path: string;
-  query?: Record<string, string | number | boolean | undefined>;
+  query?: Record<string, string | number | boolean | readonly string[] | undefined>;
   body?: unknown;
   headers?: Record<string, string>;
   signal?: AbortSignal;
@@ -23,6 +25,8 @@ export interface TransportRequest {
 export interface EngineTransport {
   requestJson<T>(request: TransportRequest): Promise<T>;
   request(request: TransportRequest): Promise<{ status: number; body: Buffer }>;
+  /** The answer as a stream (progress lines), after its status was checked. */
+  stream(request: TransportRequest): Promise<Readable>;
   events(options: {
     filters?: Record<string, readonly string[]>;
     since?: string;
@@ -153,6 +157,49 @@ export class ComposeEngine {
         throw new BerthError('NotFound', line.errorDetail?.message ?? line.error ?? 'pull failed');
       onProgress?.(line);
     }
+  }
+
+  /**
+   * POST /build with the context tar; every progress line goes to `onMessage` as it arrives (an error line is
+   * passed on too: the caller decides what failed).
+   */
+  async build(
+    context: Readable,
+    query: BuildQuery,
+    onMessage: (message: BuildMessage) => void,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const json = (value: unknown) => (value === undefined ? undefined : JSON.stringify(value));
+    const response = await this.transport.stream({
+      method: 'POST',
+      path: '/build',
+      query: {
+        t: query.t,
+        dockerfile: query.dockerfile,
+        buildargs: json(query.buildargs),
+        labels: json(query.labels),
+        target: query.target,
+        nocache: query.nocache,
+        pull: query.pull,
+        networkmode: query.networkmode,
+        shmsize: query.shmsize,
+        extrahosts: query.extrahosts?.join(','),
+        berthextras: query.berthextras,
+      },
+      body: context,
+      ...(signal === undefined ? {} : { signal }),
+    });
+    let pending = '';
+    for await (const chunk of response) {
+      pending += (chunk as Buffer).toString('utf8');
+      let newline: number;
+      while ((newline = pending.indexOf('\n')) !== -1) {
+        const line = pending.slice(0, newline).trim();
+        pending = pending.slice(newline + 1);
+        if (line !== '') onMessage(JSON.parse(line) as BuildMessage);
+      }
+    }
+    if (pending.trim() !== '') onMessage(JSON.parse(pending) as BuildMessage);
   }
 
   async removeImage(reference: string): Promise<void> {

@@ -9,6 +9,7 @@ import { serviceConfigHash } from '../model/hash.js';
 import type { Project, Service } from '../model/types.js';
 import { containerCreateRequest, type ResolvedNames } from '../create/container-request.js';
 import { networkLabels, serviceImage, volumeLabels } from '../create/labels.js';
+import { buildServices } from './build.js';
 import { waitForCondition } from './conditions.js';
 import type { ComposeEngine } from './engine.js';
 import { observedContainer, planUp, type ObservedContainer, type Plan } from './plan.js';
@@ -22,6 +23,10 @@ export interface UpOptions {
   /** Replica counts overriding scale / deploy.replicas (`--scale web=3`). */
   scale?: Readonly<Record<string, number>>;
   pull?: 'always' | 'missing' | 'never';
+  /** `--build`: build every service that has a build section, even when its image exists. */
+  build?: boolean;
+  /** `--no-build`: never build; a missing image of a buildable service is an error. */
+  noBuild?: boolean;
   /** Seconds given to containers to stop when they are replaced or removed. */
   stopTimeout?: number;
   /** `--wait`: return once every container runs (healthy when it has a healthcheck). */
@@ -154,46 +159,73 @@ async function ensureImages(
   reporter: Reporter,
 ): Promise<Map<string, { image: string; imageId: string }>> {
   const images = new Map<string, { image: string; imageId: string }>();
+  const toBuild: Service[] = [];
   await Promise.all(
     Object.values(project.services).map(async (service) => {
       const image = serviceImage(project, service);
       const policy = service.pull_policy ?? options.pull ?? 'missing';
-      let imageId = policy === 'always' ? undefined : await engine.imageId(image);
-      if (imageId === undefined) {
-        if (service.image === undefined || policy === 'build')
-          throw new BerthError(
-            'FailedPrecondition',
-            `service "${service.name}" has no image to run: it needs a build, which this engine cannot do yet`,
-            {
-              hint: `build the image and tag it ${image}, or set image: in the service`,
-            },
-          );
-        if (policy === 'never')
-          throw new BerthError(
-            'NotFound',
-            `service "${service.name}": image ${image} is not present and pull_policy is never`,
-          );
-        reporter.event('Image', image, 'Pulling');
-        try {
-          await engine.pull(image);
-        } catch (error) {
-          throw new BerthError(
-            'NotFound',
-            `service "${service.name}": cannot pull image ${image}: ${messageOf(error)}`,
-            {
-              cause: error,
-              hint: isBerthError(error) ? error.hint : undefined,
-            },
-          );
-        }
-        reporter.event('Image', image, 'Pulled');
-        imageId = await engine.imageId(image);
-        if (imageId === undefined)
-          throw new BerthError('NotFound', `service "${service.name}": image ${image} not found after pull`);
+      const buildable = service.build !== undefined && options.noBuild !== true;
+      const forceBuild = buildable && (options.build === true || policy === 'build');
+      let imageId = policy === 'always' || forceBuild ? undefined : await engine.imageId(image);
+      if (imageId !== undefined) {
+        images.set(service.name, { image, imageId });
+        return;
       }
+      if (forceBuild || (buildable && service.image === undefined)) {
+        toBuild.push(service);
+        return;
+      }
+      if (service.image === undefined || policy === 'build')
+        throw new BerthError('FailedPrecondition', `service "${service.name}" has no image ${image}`, {
+          hint:
+            options.noBuild === true
+              ? 'run without --no-build so it is built, or build it with berth build'
+              : `set image: or build: in the service`,
+        });
+      if (policy === 'never')
+        throw new BerthError(
+          'NotFound',
+          `service "${service.name}": image ${image} is not present and pull_policy is never`,
+        );
+      reporter.event('Image', image, 'Pulling');
+      try {
+        await engine.pull(image);
+      } catch (error) {
+        // As Docker Compose does: an image that cannot be pulled is built when the service can build it.
+        if (buildable) {
+          reporter.event('Image', image, 'Pull failed, building');
+          toBuild.push(service);
+          return;
+        }
+        throw new BerthError(
+          'NotFound',
+          `service "${service.name}": cannot pull image ${image}: ${messageOf(error)}`,
+          {
+            cause: error,
+            hint: isBerthError(error) ? error.hint : undefined,
+          },
+        );
+      }
+      reporter.event('Image', image, 'Pulled');
+      imageId = await engine.imageId(image);
+      if (imageId === undefined)
+        throw new BerthError('NotFound', `service "${service.name}": image ${image} not found after pull`);
       images.set(service.name, { image, imageId });
     }),
   );
+  if (toBuild.length > 0) {
+    const built = await buildServices(
+      project,
+      toBuild,
+      engine,
+      options.signal === undefined ? {} : { signal: options.signal },
+      reporter,
+    );
+    for (const service of toBuild) {
+      const imageId = built.get(service.name);
+      if (imageId !== undefined) images.set(service.name, { image: serviceImage(project, service), imageId });
+    }
+  }
   return images;
 }
 

@@ -1,5 +1,6 @@
 // The engine's wire contract, shared by the server, the client and compose: DTOs, versions, errors, framing.
 
+export * from './build.js';
 export * from './containers.js';
 export * from './errors.js';
 export * from './events.js';

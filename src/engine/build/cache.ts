@@ -6,6 +6,7 @@
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readJsonIfExists, writeJsonAtomic } from '../store/atomic-json.js';
+import { isDigest } from '../image/digest.js';
 import type { ImageStore } from '../image/image-store.js';
 import type { NewLayer } from './commit-layer.js';
 
@@ -37,11 +38,23 @@ export class BuildCache {
     return record;
   }
 
+  /** The manifest a build whose every step was the same produced before, while it is still stored. */
+  async getImage(key: string): Promise<string | undefined> {
+    const record = await readJsonIfExists<{ manifest: string }>(join(this.dir, `image-${key}.json`));
+    if (record === undefined || !isDigest(record.manifest)) return undefined;
+    return (await this.images.blobs.has(record.manifest)) ? record.manifest : undefined;
+  }
+
+  async putImage(key: string, manifest: string): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    await writeJsonAtomic(join(this.dir, `image-${key}.json`), { manifest });
+  }
+
   /** Forgets every record; returns the keys it forgot. */
   async clear(): Promise<string[]> {
     const names = await readdir(this.dir).catch(() => [] as string[]);
     await rm(this.dir, { recursive: true, force: true });
-    return names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -5));
+    return names.filter((n) => n.endsWith('.json') && !n.startsWith('image-')).map((n) => n.slice(0, -5));
   }
 
   async put(record: CacheRecord): Promise<void> {

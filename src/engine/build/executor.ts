@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, chown, lstat, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { BerthError, isBerthError } from '../../shared/errors.js';
-import type { Digest } from '../image/digest.js';
+import { isDigest, type Digest } from '../image/digest.js';
 import type { ContainerDefaults, HistoryEntry } from '../image/image-config.js';
 import type { Descriptor, Image, ImageStore } from '../image/image-store.js';
 import { storeManifest } from '../image/import.js';
@@ -862,24 +862,39 @@ class BuildRun {
 
   // ------------------------------------------------------------------------------------------- output
 
+  /**
+   * Writes the image config and manifest and registers the image. When every step came from the cache and an
+   * image of the same steps and labels exists, that image is used again, so a no-change rebuild gives the same
+   * image ID (and `up` recreates nothing).
+   */
   private async writeImage(state: StageState): Promise<Image> {
     const images = this.deps.images;
-    const created = this.now().toISOString();
-    const config = { ...state.config, labels: { ...state.config.labels, ...this.options.labels } };
-    const json = imageConfigJson({
-      platform: state.platform,
-      created,
-      author: state.author,
-      config,
-      diffIds: state.diffIds,
-      history: state.history,
-    });
-    const manifestDigest = await storeManifest(
-      images.blobs,
-      json,
-      state.blobs.map((blob) => ({ ...blob, mediaType: blob.mediaType || MediaType.ociLayerGzip })),
+    const labels = { ...state.config.labels, ...this.options.labels };
+    const imageKey = stepKey(
+      state.key,
+      'image',
+      canonicalJson(labels),
+      state.author,
+      canonicalJson(state.platform),
     );
-    let image = await images.register(manifestDigest);
+    let manifestDigest = this.options.noCache ? undefined : await this.cache.getImage(imageKey);
+    if (manifestDigest === undefined || !isDigest(manifestDigest)) {
+      const json = imageConfigJson({
+        platform: state.platform,
+        created: this.now().toISOString(),
+        author: state.author,
+        config: { ...state.config, labels },
+        diffIds: state.diffIds,
+        history: state.history,
+      });
+      manifestDigest = await storeManifest(
+        images.blobs,
+        json,
+        state.blobs.map((blob) => ({ ...blob, mediaType: blob.mediaType || MediaType.ociLayerGzip })),
+      );
+      await this.cache.putImage(imageKey, manifestDigest);
+    }
+    let image = await images.register(manifestDigest as Digest);
     for (const tag of this.options.tags) await images.tag(image.id, tag);
     if (this.options.tags.length > 0) image = (await images.get(image.id)) ?? image;
     return image;

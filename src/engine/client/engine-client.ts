@@ -7,6 +7,7 @@ import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http'
 import type { Duplex, Readable } from 'node:stream';
 import { BerthError } from '../../shared/errors.js';
 import { errorFromResponse } from '../api/errors.js';
+import type { BuildQuery } from '../api/build.js';
 import type { EventMessage } from '../api/events.js';
 import { encodeFilters } from '../api/filters.js';
 import { encodeRegistryAuth, type AuthConfig, type AuthResponse } from '../api/registry.js';
@@ -22,7 +23,8 @@ import type { SystemInfo, VersionResponse } from '../api/system.js';
 import { API_VERSION, compareApiVersions, MIN_API_VERSION } from '../api/version.js';
 import type { Volume, VolumeCreateRequest, VolumeListResponse, VolumePruneResponse } from '../api/volumes.js';
 
-export type QueryValue = string | number | boolean | undefined;
+/** A query parameter; an array repeats it (`t=a&t=b`). */
+export type QueryValue = string | number | boolean | readonly string[] | undefined;
 
 export interface EngineRequest {
   method?: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
@@ -326,6 +328,41 @@ export class EngineClient {
     });
   }
 
+  /**
+   * POST /build: sends the context tar and returns the build's JSON progress stream (BuildMessage lines; an
+   * `error` line is the failure). `registryConfig` carries credentials for the registries of base images.
+   */
+  build(
+    context: Readable,
+    query: BuildQuery,
+    options: { registryConfig?: Record<string, AuthConfig>; signal?: AbortSignal } = {},
+  ): Promise<IncomingMessage> {
+    const json = (value: unknown) => (value === undefined ? undefined : JSON.stringify(value));
+    return this.stream({
+      method: 'POST',
+      path: '/build',
+      query: {
+        t: query.t,
+        dockerfile: query.dockerfile,
+        buildargs: json(query.buildargs),
+        labels: json(query.labels),
+        target: query.target,
+        nocache: query.nocache,
+        pull: query.pull,
+        q: query.q,
+        networkmode: query.networkmode,
+        shmsize: query.shmsize,
+        extrahosts: query.extrahosts?.join(','),
+        berthextras: query.berthextras,
+      },
+      body: context,
+      headers: {
+        'X-Registry-Config': Buffer.from(JSON.stringify(options.registryConfig ?? {})).toString('base64'),
+      },
+      signal: options.signal,
+    });
+  }
+
   /** POST /auth: checks credentials against a registry (Unauthenticated when refused). */
   login(auth: AuthConfig, signal?: AbortSignal): Promise<AuthResponse> {
     return this.requestJson<AuthResponse>({ method: 'POST', path: '/auth', body: auth, signal });
@@ -339,8 +376,9 @@ export class EngineClient {
   private pathOf(request: EngineRequest): string {
     const search = new URLSearchParams();
     for (const [key, value] of Object.entries(request.query ?? {})) {
-      if (value !== undefined)
-        search.set(key, typeof value === 'boolean' ? (value ? '1' : '0') : String(value));
+      if (value === undefined) continue;
+      if (Array.isArray(value)) for (const item of value as readonly string[]) search.append(key, item);
+      else search.set(key, typeof value === 'boolean' ? (value ? '1' : '0') : String(value));
     }
     const query = search.size > 0 ? `?${search.toString()}` : '';
     const prefix = this.negotiated !== undefined && !request.unversioned ? `/v${this.negotiated}` : '';

@@ -10,7 +10,7 @@ import { mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BerthError, isBerthError, messageOf } from '../../../shared/errors.js';
 import { createIgnoreMatcher, readDockerignore } from '../../../shared/build-context/dockerignore.js';
-import type { ProgressMessage } from '../../api/images.js';
+import { BUILD_EXTRAS_DIR, type BuildMessage } from '../../api/build.js';
 import type { AuthConfig } from '../../api/registry.js';
 import { extractContext } from '../../build/context/extract.js';
 import type { BuildEvent, BuildOptions } from '../../build/executor.js';
@@ -19,9 +19,6 @@ import { resolveInRoot } from '../../runtime/root-path.js';
 import type { RequestContext } from '../context.js';
 import type { EngineServices, RouteModule } from '../services.js';
 import { pullForBuild } from './registry.js';
-
-/** Where berth's CLI puts named contexts and secrets in the uploaded tar. */
-export const EXTRAS_DIR = '.berth-build';
 
 export const buildRoutes: RouteModule = {
   name: 'build',
@@ -91,7 +88,7 @@ async function build(ctx: RequestContext, services: EngineServices): Promise<voi
     };
     const authConfigs = registryConfig(ctx);
     const stream = ctx.startJsonStream();
-    const write = (message: ProgressMessage) => stream.write(message);
+    const write = (message: BuildMessage) => stream.write(message);
     try {
       const result = await services.builder.build(
         options,
@@ -127,17 +124,23 @@ async function build(ctx: RequestContext, services: EngineServices): Promise<voi
   }
 }
 
-/** A build event as Docker's classic builder writes it. */
-function wire(event: BuildEvent): ProgressMessage {
+/** A build event as Docker's classic builder writes it, with berth's structured copy. */
+function wire(event: BuildEvent): BuildMessage {
   switch (event.type) {
     case 'step':
-      return { stream: `Step ${event.step}/${event.total} : ${event.text}\n` };
+      return {
+        stream: `Step ${event.step}/${event.total} : ${event.text}\n`,
+        berth: { kind: 'step', step: event.step, total: event.total, stage: event.stage, text: event.text },
+      };
     case 'cached':
-      return { stream: ' ---> Using cache\n' };
+      return { stream: ' ---> Using cache\n', berth: { kind: 'cached', step: event.step } };
     case 'output':
-      return { stream: event.data.toString('utf8') };
+      return {
+        stream: event.data.toString('utf8'),
+        berth: { kind: 'output', step: event.step, stderr: event.stream === 'stderr' },
+      };
     case 'step-done':
-      return { stream: ` ---> ${event.id}\n` };
+      return { stream: ` ---> ${event.id}\n`, berth: { kind: 'done', step: event.step, ms: event.ms } };
     case 'pull':
       return { status: event.status, id: event.image };
     case 'warning':
@@ -150,7 +153,7 @@ async function takeExtras(
   contextDir: string,
   extrasDir: string,
 ): Promise<{ contexts: Record<string, string>; secrets: Record<string, string> }> {
-  const source = join(contextDir, EXTRAS_DIR);
+  const source = join(contextDir, BUILD_EXTRAS_DIR);
   const found = await stat(source).catch(() => undefined);
   if (found === undefined || !found.isDirectory()) return { contexts: {}, secrets: {} };
   await rename(source, extrasDir);

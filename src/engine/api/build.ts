@@ -1,0 +1,35 @@
+// The wire shape of POST /build: Docker's JSON progress lines, each optionally carrying a `berth` field with the
+// same information structured (which step, cache hit, timing), so berth's CLI draws clear progress without
+// parsing text while the docker CLI, which ignores unknown fields, prints the `stream` text as ever.
+
+import type { ProgressMessage } from './images.js';
+
+export type BuildProgress =
+  | { kind: 'step'; step: number; total: number; stage: string; text: string }
+  | { kind: 'cached'; step: number }
+  | { kind: 'done'; step: number; ms: number }
+  | { kind: 'output'; step: number; stderr: boolean };
+
+export interface BuildMessage extends ProgressMessage {
+  berth?: BuildProgress;
+}
+
+/** The query of POST /build that berth's clients send (Docker's names). */
+export interface BuildQuery {
+  t?: string[];
+  dockerfile?: string;
+  buildargs?: Record<string, string | null>;
+  labels?: Record<string, string>;
+  target?: string;
+  nocache?: boolean;
+  pull?: boolean;
+  q?: boolean;
+  networkmode?: string;
+  shmsize?: number;
+  extrahosts?: string[];
+  /** berth only: the tar carries named contexts and secrets under `.berth-build/`. */
+  berthextras?: boolean;
+}
+
+/** Where berth's clients put named contexts (`contexts/<name>/`) and secrets (`secrets/<id>`) in the tar. */
+export const BUILD_EXTRAS_DIR = '.berth-build';
