@@ -3,6 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchBuild } from './build.mjs';
 import { benchEngine } from './engine.mjs';
 import { benchNetwork } from './network.mjs';
 import { benchRegistry } from './registry.mjs';
@@ -25,6 +26,7 @@ results.groups.startup = await benchStartup();
 results.groups.engine = await benchEngine();
 results.groups.registry = await benchRegistry();
 results.groups.network = await benchNetwork();
+results.groups.build = await benchBuild();
 
 const lines = ['| benchmark | median ms | p95 ms | min ms | max ms | runs |', '|---|---|---|---|---|---|'];
 for (const [group, entries] of Object.entries(results.groups)) {
