@@ -83,17 +83,48 @@ describe('expandWord', () => {
     expect(word('${FOO:?need}')).toBe('foo');
     expect(word('${EMPTY?need}')).toBe('');
     expect(failure('${NOPE:?need FOO}').message).toBe('NOPE: need FOO');
-    expect(failure('${EMPTY:?}').message).toBe('EMPTY: is not allowed to be unset or empty');
+    expect(failure('${EMPTY:?}').message).toBe('EMPTY: is not allowed to be empty');
     expect(failure('${NOPE?}').message).toBe('NOPE: is not allowed to be unset');
   });
 
   it('reports malformed substitutions and unterminated quotes', () => {
-    expect(failure('${FOO').message).toMatch(/missing '}'/);
-    expect(failure('${FOO:-abc').message).toMatch(/missing '}'/);
-    expect(failure('${}').message).toMatch(/bad substitution/);
-    expect(failure('${FOO:=x}').message).toMatch(/unsupported modifier \(:=\)/);
+    expect(failure('${FOO').message).toBe("syntax error: missing '}'");
+    expect(failure('${').message).toBe("syntax error: missing '}'");
+    expect(failure('${FOO:-abc').message).toBe("syntax error: missing '}'");
+    expect(failure('${}').message).toBe('syntax error: bad substitution');
+    expect(failure('${:-x}').message).toBe('syntax error: bad substitution');
+    expect(failure('${FOO:=x}').message).toBe('unsupported modifier (:=) in substitution');
+    expect(failure('${FOO:#x}').message).toBe('unsupported modifier (:#) in substitution');
+    expect(failure('${FOO/x').message).toBe("syntax error: missing '/' in ${}");
     expect(failure(`'abc`).message).toMatch(/matching single-quote/);
     expect(failure(`"abc`).message).toMatch(/matching double-quote/);
+  });
+
+  it('trims the shortest or longest matching prefix and suffix with # ## % %%', () => {
+    const files: Record<string, string> = { F: 'dir/sub/file.tar.gz', V: 'v1.2.3', S: 'a*b' };
+    const look = (name: string) => files[name];
+    const w = (text: string) => expandWord(text, look);
+    expect(w('${V#v}')).toBe('1.2.3');
+    expect(w('${F#*/}')).toBe('sub/file.tar.gz');
+    expect(w('${F##*/}')).toBe('file.tar.gz');
+    expect(w('${F%.*}')).toBe('dir/sub/file.tar');
+    expect(w('${F%%.*}')).toBe('dir/sub/file');
+    expect(w('${F%/*}')).toBe('dir/sub');
+    expect(w('${F#nomatch}')).toBe('dir/sub/file.tar.gz');
+    expect(w('${F#d?r}')).toBe('/sub/file.tar.gz');
+    expect(w('${S#a\\*}')).toBe('b');
+    expect(w('${S%\\*b}')).toBe('a');
+    expect(w('${NOPE#x}')).toBe('');
+  });
+
+  it('replaces the first or every match with / and //', () => {
+    const look = (name: string) => (name === 'P' ? 'a.b.c' : undefined);
+    expect(expandWord('${P/./-}', look)).toBe('a-b.c');
+    expect(expandWord('${P//./-}', look)).toBe('a-b-c');
+    expect(expandWord('${P//[.]/-}', look)).toBe('a.b.c');
+    expect(expandWord('${P/*/x}', look)).toBe('x');
+    expect(expandWord('${P//./$}', look)).toBe('a$b$c');
+    expect(expandWord('${P/a\\/b/x}', look)).toBe('a.b.c');
   });
 
   it('never splits: whitespace in text and values is kept', () => {
@@ -113,9 +144,9 @@ describe('expandWords', () => {
     expect(words('x$SPACED')).toEqual(['xa', 'b']);
   });
 
-  it('keeps quoted and escaped whitespace inside a word, and empty quoted words', () => {
+  it('keeps quoted and escaped whitespace inside a word, and drops empty words as Docker does', () => {
     expect(words(`"a b" 'c d' e\\ f`)).toEqual(['a b', 'c d', 'e f']);
-    expect(words(`"" x`)).toEqual(['', 'x']);
+    expect(words(`"" x ''`)).toEqual(['x']);
   });
 
   it('drops words made only of an unset variable', () => {

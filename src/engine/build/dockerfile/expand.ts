@@ -32,6 +32,7 @@ class Lexer {
     private readonly lookup: VariableLookup,
     private readonly escape: string,
     private readonly split: boolean,
+    private readonly rawEscapes = false,
   ) {}
 
   run(): string[] {
@@ -53,13 +54,13 @@ class Lexer {
         this.unquoted(this.dollar());
       } else if (ch === this.escape) {
         if (this.pos >= this.text.length) break; // a trailing escape is dropped
-        this.raw(this.text[this.pos++]!);
+        this.raw((this.rawEscapes ? ch : '') + this.text[this.pos++]!);
       } else {
         this.unquoted(ch);
       }
     }
     const words = [...this.words];
-    if (this.current !== '' || this.inWord) words.push(this.current);
+    if (this.current !== '') words.push(this.current);
     this.words.length = 0;
     this.current = '';
     this.inWord = false;
@@ -80,7 +81,7 @@ class Lexer {
     }
     for (const ch of text) {
       if (/\s/.test(ch)) {
-        if (this.current !== '' || this.inWord) this.words.push(this.current);
+        if (this.current !== '') this.words.push(this.current);
         this.current = '';
         this.inWord = false;
       } else {
@@ -108,13 +109,14 @@ class Lexer {
       if (ch === '$') {
         out += this.dollar();
       } else if (ch === this.escape) {
+        if (this.rawEscapes) out += ch;
         const next = this.text[this.pos];
         if (next === undefined) continue;
         // Inside double quotes only `"`, `$` and the escape character itself can be escaped.
         if (next === '"' || next === '$' || next === this.escape) {
           out += next;
           this.pos++;
-        } else {
+        } else if (!this.rawEscapes) {
           out += ch;
         }
       } else {
@@ -130,26 +132,23 @@ class Lexer {
       return name === '' ? '$' : (this.lookup(name) ?? '');
     }
     this.pos++;
+    const first = this.text[this.pos];
+    if (first === undefined) throw invalid("syntax error: missing '}'");
+    if (first === '{' || first === '}' || first === ':') throw invalid('syntax error: bad substitution');
     const name = this.name();
-    if (name === '') throw invalid(`bad substitution: \${${this.text.slice(this.pos).split('}')[0] ?? ''}}`);
     const value = this.lookup(name);
-    const ch = this.text[this.pos];
-    if (ch === '}') {
-      this.pos++;
-      return value ?? '';
-    }
-    if (ch === undefined) throw invalid(`missing '}' in substitution of ${name}`);
-    let colon = false;
-    if (ch === ':') {
-      colon = true;
-      this.pos++;
-    }
-    const modifier = this.text[this.pos];
-    if (modifier === undefined) throw invalid(`missing '}' in substitution of ${name}`);
-    if (modifier !== '-' && modifier !== '+' && modifier !== '?')
-      throw invalid(`unsupported modifier (${colon ? ':' : ''}${modifier}) in substitution of ${name}`);
-    this.pos++;
-    const word = this.nested();
+    const ch = this.text[this.pos++];
+    if (ch === '}') return value ?? '';
+    if (ch === undefined) throw invalid("syntax error: missing '}'");
+    if (ch === '/') return this.replace(value ?? '');
+    const colon = ch === ':';
+    const modifier = colon ? this.text[this.pos++] : ch;
+    const shown = `${colon ? ':' : ''}${modifier ?? ''}`;
+    const pattern = modifier === '#' || modifier === '%';
+    if (!['-', '+', '?'].includes(modifier ?? '') && !(pattern && !colon))
+      throw invalid(`unsupported modifier (${shown}) in substitution`);
+    // Patterns keep their escapes: `\*` is a literal star there.
+    const word = this.until('}', pattern, "syntax error: missing '}'");
     // With a colon, an empty value counts as unset.
     const set = value !== undefined && (!colon || value !== '');
     switch (modifier) {
@@ -159,18 +158,37 @@ class Lexer {
         return set ? word : '';
       case '?':
         if (set) return value;
+        if (word !== '') throw invalid(`${name}: ${word}`);
         throw invalid(
-          `${name}: ${word !== '' ? word : colon ? 'is not allowed to be unset or empty' : 'is not allowed to be unset'}`,
+          `${name}: ${value === undefined ? 'is not allowed to be unset' : 'is not allowed to be empty'}`,
         );
+      default: {
+        // `#` / `%` trim the shortest matching prefix / suffix; doubled, the longest.
+        const greedy = word.startsWith(modifier!);
+        const glob = greedy ? word.slice(1) : word;
+        return modifier === '#'
+          ? trimPrefix(value ?? '', glob, greedy)
+          : reverse(trimPrefix(reverse(value ?? ''), reversePattern(glob), greedy));
+      }
     }
   }
 
-  /** The word inside `${VAR:-word}`: processed like any word, up to the closing brace. */
-  private nested(): string {
-    const inner = new Lexer(this.text, this.lookup, this.escape, false);
+  /** `${VAR/pattern/replacement}` (first match) and `${VAR//pattern/replacement}` (all). */
+  private replace(value: string): string {
+    const all = this.text[this.pos] === '/';
+    if (all) this.pos++;
+    const pattern = this.until('/', true, "syntax error: missing '/' in ${}");
+    const replacement = this.until('}', true, "syntax error: missing '}'");
+    const regex = globRegex(pattern, true, false, all);
+    return value.replace(regex, () => replacement);
+  }
+
+  /** The word up to `stop` (consumed), processed like any word; `rawEscapes` keeps escape characters. */
+  private until(stop: string, rawEscapes: boolean, missing: string): string {
+    const inner = new Lexer(this.text, this.lookup, this.escape, false, rawEscapes);
     inner.pos = this.pos;
-    const text = inner.scan('}').join('');
-    if (inner.text[inner.pos] !== '}') throw invalid(`missing '}' in substitution`);
+    const text = inner.scan(stop).join('');
+    if (inner.text[inner.pos] !== stop) throw invalid(missing);
     this.pos = inner.pos + 1;
     return text;
   }
@@ -192,6 +210,47 @@ class Lexer {
     this.pos += match[0].length;
     return match[0];
   }
+}
+
+/**
+ * A shell pattern as a regular expression: `*` any run, `?` one character; `\*`, `\?` and `\\` are
+ * literal, `\}` and `\/` are how `}` and `/` are written inside `${}`. Bracket expressions are not supported.
+ */
+function globRegex(pattern: string, greedy: boolean, anchored: boolean, global = false): RegExp {
+  let source = anchored ? '^' : '';
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i]!;
+    if (ch === '*') source += greedy ? '.*' : '.*?';
+    else if (ch === '?') source += '.';
+    else if (ch === '\\') {
+      const next = pattern[i + 1];
+      if (next === '}' || next === '/') continue;
+      if (next !== '*' && next !== '?' && next !== '\\')
+        throw invalid(`invalid pattern (${pattern}) in substitution: invalid escape '\\${next ?? ''}'`);
+      source += `\\${next}`;
+      i++;
+    } else source += ch.replace(/[[\]{}.+()|^$]/, '\\$&');
+  }
+  return new RegExp(source, global ? 'gu' : 'u');
+}
+
+function trimPrefix(value: string, pattern: string, greedy: boolean): string {
+  const match = globRegex(pattern, greedy, true).exec(value);
+  return match ? value.slice(match[0].length) : value;
+}
+
+/** Reverses a pattern keeping each escape before the character it escapes (`a\*c` → `c\*a`). */
+function reversePattern(pattern: string): string {
+  const tokens: string[] = [];
+  for (let i = 0; i < pattern.length; i++) {
+    if (pattern[i] === '\\' && i + 1 < pattern.length) tokens.push(pattern.slice(i, ++i + 1));
+    else tokens.push(pattern[i]!);
+  }
+  return tokens.reverse().join('');
+}
+
+function reverse(text: string): string {
+  return [...text].reverse().join('');
 }
 
 function invalid(message: string): BerthError {

@@ -127,6 +127,7 @@ describe('parseDockerfile: directives', () => {
 
   it('matches directive names in any case and refuses bad or repeated ones', () => {
     expect(parse('#  ESCAPE = `  \nFROM a').escape).toBe('`');
+    expect(parse('  # escape=`\nFROM a').escape).toBe('`');
     expect(failure('# escape=x\nFROM a').message).toMatch(/^Dockerfile:1: invalid escape token 'x'/);
     expect(failure('# escape=`\n# escape=\\\nFROM a').message).toBe(
       'Dockerfile:2: only one escape parser directive can be used',
@@ -165,6 +166,13 @@ describe('parseDockerfile: continuations', () => {
       form: 'shell',
       text: 'echo a # not a comment',
     });
+  });
+
+  it('does not continue after an escaped escape character, but does on a line holding only the escape', () => {
+    const [run, user] = body('RUN echo C:\\\\\nUSER x');
+    expect(run).toMatchObject({ command: { text: 'echo C:\\\\' } });
+    expect(user).toMatchObject({ kind: 'USER', location: { line: 3 } });
+    expect(one('RUN a \\\n\\\n b', 'RUN').command).toEqual({ form: 'shell', text: 'a  b' });
   });
 
   it('ends a continuation at the end of the file', () => {
@@ -282,6 +290,15 @@ describe('parseDockerfile: flags', () => {
     );
   });
 
+  it('removes quotes and escapes from flag values, with the file escape character', () => {
+    expect(one('COPY --chown="a b" --exclude=x\\ y s d', 'COPY')).toMatchObject({
+      chown: 'a b',
+      exclude: ['x y'],
+    });
+    const file = parse('# escape=`\nFROM a\nCOPY --exclude=x` y --chown=\\u s d');
+    expect(file.stages[0]!.instructions[0]).toMatchObject({ exclude: ['x y'], chown: '\\u' });
+  });
+
   it('stops reading flags at the first word that is not one, or after --', () => {
     expect(one('RUN echo --mount=x', 'RUN').mounts).toEqual([]);
     expect(one('RUN -- --weird', 'RUN').command).toEqual({ form: 'shell', text: '--weird' });
@@ -379,6 +396,14 @@ describe('parseDockerfile: other instructions', () => {
     );
   });
 
+  it('carries the heredoc bodies of an ONBUILD trigger with it, so the trigger parses again', () => {
+    const [onbuild, user] = body('ONBUILD RUN <<EOF\necho hi\nEOF\nUSER x');
+    expect(onbuild).toMatchObject({ kind: 'ONBUILD', trigger: 'RUN <<EOF\necho hi\nEOF' });
+    expect(user).toMatchObject({ kind: 'USER', location: { line: 5 } });
+    const trigger = parseInstruction((onbuild as { trigger: string }).trigger, { file: 'base', line: 1 });
+    expect(trigger).toMatchObject({ kind: 'RUN', heredocs: [{ name: 'EOF', content: 'echo hi\n' }] });
+  });
+
   it('keeps an ONBUILD trigger as written and refuses ONBUILD ONBUILD, FROM and MAINTAINER', () => {
     expect(one('ONBUILD  COPY --from=x . /app', 'ONBUILD').trigger).toBe('COPY --from=x . /app');
     expect(failure('FROM a\nONBUILD ONBUILD RUN x').message).toMatch(/^Dockerfile:2: .*ONBUILD ONBUILD/);
@@ -413,6 +438,15 @@ describe('parseDockerfile: heredocs', () => {
       location: { line: 2 },
     });
     expect(next).toMatchObject({ kind: 'USER', location: { line: 6 } });
+  });
+
+  it('accepts blanks between << and the delimiter, and a partly quoted delimiter', () => {
+    const run = one(`RUN cat << EOF > /a && cat 3<<E'N'D\nx\nEOF\ny\nEND`, 'RUN');
+    expect(run.heredocs).toEqual([
+      { name: 'EOF', content: 'x\n', expand: true },
+      { name: 'END', content: 'y\n', expand: false },
+    ]);
+    expect(one('COPY << EOF /dst\nz\nEOF', 'COPY')).toMatchObject({ sources: ['EOF'], dest: '/dst' });
   });
 
   it('marks quoted delimiters as not expanded and strips leading tabs for <<-', () => {

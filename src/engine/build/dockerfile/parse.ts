@@ -86,7 +86,7 @@ function readDirectives(lines: string[], file: string): { escape: Escape; syntax
   let syntax: string | undefined;
   const seen = new Set<string>();
   for (const [i, line] of lines.entries()) {
-    const match = DIRECTIVE.exec(line);
+    const match = DIRECTIVE.exec(line.trimStart());
     if (!match) break;
     const key = match[1]!.toLowerCase();
     const value = match[2]!;
@@ -120,7 +120,9 @@ class LineReader {
     escape: Escape,
     private readonly offset = 0,
   ) {
-    this.continuation = new RegExp(`${escape === '`' ? '`' : '\\\\'}[ \\t]*$`);
+    // The escape character ends a continued line, unless it is itself escaped (`\\` at the end).
+    const e = escape === '`' ? '`' : '\\\\';
+    this.continuation = new RegExp(`(?:^|[^${e}])(${e}[ \\t]*)$`);
   }
 
   next(): LogicalLine | undefined {
@@ -146,12 +148,14 @@ class LineReader {
   }
 
   /** The heredoc body up to its delimiter line (consumed); tabs stripped from each line for `<<-`. */
-  heredoc(name: string, chomp: boolean, expand: boolean, location: Location): Heredoc {
+  heredoc(name: string, chomp: boolean, expand: boolean, location: Location): Heredoc & { raw: string[] } {
     let content = '';
+    const raw: string[] = [];
     while (this.index < this.lines.length) {
       const line = this.lines[this.index++]!;
+      raw.push(line);
       const body = chomp ? line.replace(/^\t+/, '') : line;
-      if (body === name) return { name, content, expand };
+      if (body === name) return { name, content, expand, raw };
       content += body + '\n';
     }
     throw located(location, `unterminated heredoc ${name}`, {
@@ -161,7 +165,9 @@ class LineReader {
 
   private trimContinuation(line: string): { text: string; ended: boolean } {
     const match = this.continuation.exec(line);
-    return match ? { text: line.slice(0, match.index), ended: false } : { text: line, ended: true };
+    return match
+      ? { text: line.slice(0, line.length - match[1]!.length), ended: false }
+      : { text: line, ended: true };
   }
 }
 
@@ -220,7 +226,8 @@ interface Flags {
 }
 
 interface HeredocSource {
-  heredoc(name: string, chomp: boolean, expand: boolean, location: Location): Heredoc;
+  /** The body of heredoc `name`, read from the lines after the instruction; `raw` as written. */
+  heredoc(name: string, chomp: boolean, expand: boolean, location: Location): Heredoc & { raw: string[] };
 }
 
 function buildInstruction(logical: LogicalLine, escape: Escape, source: HeredocSource): Instruction {
@@ -234,7 +241,7 @@ function buildInstruction(logical: LogicalLine, escape: Escape, source: HeredocS
       `unknown instruction: ${word}${suggestion ? ` (did you mean ${suggestion}?)` : ''}`,
     );
   }
-  const { flags: rawFlags, rest } = takeFlags(rest0);
+  const { flags: rawFlags, rest } = takeFlags(rest0, escape);
   const flags = checkFlags(keyword, rawFlags, location);
   const base = { location, original };
   const fail = (message: string, hint?: string): BerthError => located(location, message, { hint });
@@ -328,11 +335,18 @@ function buildInstruction(logical: LogicalLine, escape: Escape, source: HeredocS
       if (innerKeyword === 'ONBUILD') throw fail('chaining ONBUILD via `ONBUILD ONBUILD` is not allowed');
       if (innerKeyword === 'FROM' || innerKeyword === 'MAINTAINER')
         throw fail(`${innerKeyword} is not allowed as an ONBUILD trigger`);
-      // Validate the trigger now, so a broken one fails this build rather than a child's.
-      buildInstruction({ text: trigger, location }, escape, {
-        heredoc: (name, _c, expand) => emptyDoc(name, expand),
-      });
-      return { ...base, kind: 'ONBUILD', trigger };
+      // The trigger's heredoc bodies follow the line as usual; they travel with it, so a child can parse it
+      // again. Parsing it now also fails this build, rather than a child's, on a broken trigger.
+      const bodies: string[] = [];
+      const collect: HeredocSource = {
+        heredoc: (name, chomp, expand, at) => {
+          const doc = source.heredoc(name, chomp, expand, at);
+          bodies.push(...doc.raw);
+          return doc;
+        },
+      };
+      buildInstruction({ text: trigger, location }, escape, collect);
+      return { ...base, kind: 'ONBUILD', trigger: [trigger, ...bodies].join('\n') };
     }
     case 'COPY':
     case 'ADD':
@@ -350,13 +364,13 @@ function copy(
   source: HeredocSource,
 ): CopyInstruction {
   const json = jsonArray(rest, location);
-  let words = json ?? splitRawWords(rest, escape);
+  let words = json ?? heredocWords(rest, escape);
   const heredocs: Heredoc[] = [];
   if (json === undefined) {
     words = words.map((word) => {
       const marker = heredocMarker(word, escape);
       if (marker === undefined) return word;
-      heredocs.push(source.heredoc(marker.name, marker.chomp, marker.expand, location));
+      heredocs.push(plain(source.heredoc(marker.name, marker.chomp, marker.expand, location)));
       return marker.name;
     });
   }
@@ -461,7 +475,7 @@ function jsonArray(text: string, location: Location): string[] | undefined {
 // ---------------------------------------------------------------------------------------------------------
 // Heredocs
 
-const HEREDOC = /^(\d*)<<(-?)([^<]+)$/;
+const HEREDOC = /^(\d*)<<(-?)\s*([^<]+)$/;
 
 function heredocMarker(
   word: string,
@@ -472,21 +486,34 @@ function heredocMarker(
   const raw = match[3]!;
   const name = unquote(raw, escape);
   if (name === '' || /\s/.test(name)) return undefined;
-  return { name, chomp: match[2] === '-', expand: name === raw };
+  // Any quote around or inside the delimiter (`<<"EOF"`, `<<E'O'F`) turns expansion off.
+  const quotes = (t: string) => t.replace(/[^'"]/g, '').length;
+  return { name, chomp: match[2] === '-', expand: quotes(name) === quotes(raw) };
+}
+
+function plain(doc: Heredoc): Heredoc {
+  return { name: doc.name, content: doc.content, expand: doc.expand };
+}
+
+/** Words of a line as Docker's heredoc scan sees them: `<< EOF` (blanks after `<<`) is one word. */
+function heredocWords(rest: string, escape: Escape): string[] {
+  const words: string[] = [];
+  for (const word of splitRawWords(rest, escape)) {
+    const previous = words.at(-1);
+    if (previous !== undefined && /^\d*<<$/.test(previous)) words[words.length - 1] = previous + word;
+    else words.push(word);
+  }
+  return words;
 }
 
 function readHeredocs(rest: string, escape: Escape, location: Location, source: HeredocSource): Heredoc[] {
   if (!rest.includes('<<')) return [];
   const docs: Heredoc[] = [];
-  for (const word of splitRawWords(rest, escape)) {
+  for (const word of heredocWords(rest, escape)) {
     const marker = heredocMarker(word, escape);
-    if (marker) docs.push(source.heredoc(marker.name, marker.chomp, marker.expand, location));
+    if (marker) docs.push(plain(source.heredoc(marker.name, marker.chomp, marker.expand, location)));
   }
   return docs;
-}
-
-function emptyDoc(name: string, expand: boolean): Heredoc {
-  return { name, content: '', expand };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -498,7 +525,7 @@ interface RawFlag {
 }
 
 /** Leading `--name[=value]` words (quotes removed from values, as Docker does); `--` ends them. */
-function takeFlags(text: string): { flags: RawFlag[]; rest: string } {
+function takeFlags(text: string, escape: Escape): { flags: RawFlag[]; rest: string } {
   const flags: RawFlag[] = [];
   let pos = 0;
   for (;;) {
@@ -510,13 +537,13 @@ function takeFlags(text: string): { flags: RawFlag[]; rest: string } {
       const ch = text[pos]!;
       if (quote !== undefined) {
         if (ch === quote) quote = undefined;
-        else if (ch === '\\' && pos + 1 < text.length) word += text[++pos]!;
+        else if (ch === escape && pos + 1 < text.length) word += text[++pos]!;
         else word += ch;
       } else if (/\s/.test(ch)) {
         break;
       } else if (ch === '"' || ch === "'") {
         quote = ch;
-      } else if (ch === '\\') {
+      } else if (ch === escape) {
         if (pos + 1 < text.length) word += text[++pos]!;
       } else {
         word += ch;
