@@ -108,7 +108,7 @@ function apply(
       const volumes = new Set(config.volumes);
       for (const raw of instruction.words) {
         const volume = word(raw);
-        if (volume.trim() === '') throw invalid('VOLUME specified can not be an empty string');
+        if (volume === '') throw invalid('VOLUME specified can not be an empty string');
         volumes.add(volume);
       }
       return { ...config, volumes: [...volumes].sort() };

@@ -255,7 +255,7 @@ function buildInstruction(logical: LogicalLine, escape: Escape, source: HeredocS
       const stageName = words[2]?.toLowerCase();
       if (stageName !== undefined && !/^[a-z][a-z0-9._-]*$/.test(stageName))
         throw fail(
-          `invalid name for build stage: ${JSON.stringify(words[2])}`,
+          `invalid name for build stage: ${JSON.stringify(words[2])}, name can't start with a number or contain symbols`,
           "A stage name starts with a letter and holds only letters, digits, '.', '_' and '-'.",
         );
       const from: FromInstruction = {
@@ -332,9 +332,9 @@ function buildInstruction(logical: LogicalLine, escape: Escape, source: HeredocS
       const trigger = rest;
       const [inner = ''] = splitFirst(trigger);
       const innerKeyword = inner.toUpperCase();
-      if (innerKeyword === 'ONBUILD') throw fail('chaining ONBUILD via `ONBUILD ONBUILD` is not allowed');
+      if (innerKeyword === 'ONBUILD') throw fail("chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
       if (innerKeyword === 'FROM' || innerKeyword === 'MAINTAINER')
-        throw fail(`${innerKeyword} is not allowed as an ONBUILD trigger`);
+        throw fail(`${innerKeyword} isn't allowed as an ONBUILD trigger`);
       // The trigger's heredoc bodies follow the line as usual; they travel with it, so a child can parse it
       // again. Parsing it now also fails this build, rather than a child's, on a broken trigger.
       const bodies: string[] = [];
@@ -377,7 +377,7 @@ function copy(
   if (words.length < 2)
     throw located(
       location,
-      `${kind} requires at least two arguments, but only ${words.length === 0 ? 'none was' : 'one was'} provided`,
+      `${kind} requires at least two arguments, but only one was provided. Destination could not be determined`,
       { hint: `Write ${kind} <source>... <destination>.` },
     );
   return {
