@@ -516,3 +516,63 @@ describe('parseInstruction', () => {
     );
   });
 });
+
+describe('parseDockerfile: a realistic multi-stage file', () => {
+  it('parses every instruction at its line', () => {
+    const text = [
+      '# syntax=docker/dockerfile:1',
+      'ARG NODE_VERSION=20',
+      'FROM node:${NODE_VERSION}-bookworm AS deps',
+      'WORKDIR /app',
+      'COPY package.json package-lock.json ./',
+      'RUN --mount=type=cache,target=/root/.npm \\',
+      '    npm ci --omit=dev',
+      '',
+      'FROM node:${NODE_VERSION}-bookworm-slim',
+      'ENV NODE_ENV=production \\',
+      '    PORT=3000',
+      'WORKDIR /app',
+      'COPY --from=deps --chown=node:node /app/node_modules ./node_modules',
+      'COPY --chown=node:node . .',
+      'COPY <<-EOF /etc/app.conf',
+      '\tport=${PORT}',
+      '\tEOF',
+      'USER node',
+      'EXPOSE 3000',
+      'HEALTHCHECK --interval=30s CMD node healthcheck.js',
+      'STOPSIGNAL SIGTERM',
+      'ENTRYPOINT ["node"]',
+      'CMD ["server.js"]',
+    ].join('\n');
+    const file = parse(text);
+    expect(file.syntax).toBe('docker/dockerfile:1');
+    expect(file.metaArgs.map((a) => a.location.line)).toEqual([2]);
+    expect(file.stages.map((s) => [s.name, s.from.image])).toEqual([
+      ['deps', 'node:${NODE_VERSION}-bookworm'],
+      [undefined, 'node:${NODE_VERSION}-bookworm-slim'],
+    ]);
+    expect(file.stages[0]!.instructions.map((i) => `${i.location.line} ${i.kind}`)).toEqual([
+      '4 WORKDIR',
+      '5 COPY',
+      '6 RUN',
+    ]);
+    expect(file.stages[1]!.instructions.map((i) => `${i.location.line} ${i.kind}`)).toEqual([
+      '10 ENV',
+      '12 WORKDIR',
+      '13 COPY',
+      '14 COPY',
+      '15 COPY',
+      '18 USER',
+      '19 EXPOSE',
+      '20 HEALTHCHECK',
+      '21 STOPSIGNAL',
+      '22 ENTRYPOINT',
+      '23 CMD',
+    ]);
+    expect(file.stages[1]!.instructions[4]).toMatchObject({
+      sources: ['EOF'],
+      dest: '/etc/app.conf',
+      heredocs: [{ name: 'EOF', content: 'port=${PORT}\n', expand: true }],
+    });
+  });
+});
