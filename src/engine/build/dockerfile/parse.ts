@@ -591,7 +591,7 @@ function checkFlags(keyword: Keyword, raw: RawFlag[], location: Location): Flags
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Helpers
+// Small utilities
 
 function splitFirst(text: string): [string, string] | [] {
   const trimmed = text.trim();
