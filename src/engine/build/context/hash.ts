@@ -1,4 +1,4 @@
-// The cache key of a COPY/ADD's files: sha256 over each source's name and kind and, for every entry, its
+// The cache key of a COPY/ADD's files: sha256 over each source's kind and (for a file) name and, for every entry, its
 // path below the destination, type, mode, link text and content digest. Times and owners are left out, so
 // a fresh checkout of the same tree hits the cache.
 // Invariant: the digest depends only on what the copy would write, in a fixed order, never on timing.
@@ -21,7 +21,7 @@ export async function hashSources(_contextRoot: string, resolved: ResolvedSource
   for (const source of resolved) {
     field('source');
     field(source.kind);
-    field(source.name);
+    field(source.kind === 'file' ? source.name : ''); // a directory's own name is not copied
     for (const entry of source.entries) {
       field(entry.type);
       field(entry.target);
