@@ -61,11 +61,13 @@ describe('createIgnoreMatcher', () => {
   });
 
   it('supports character classes, negated classes and escapes', () => {
-    const ignored = createIgnoreMatcher(['file[0-9].txt', 'x[!a].log', 'lit\\*eral']);
+    const ignored = createIgnoreMatcher(['file[0-9].txt', 'x[^a].log', 'y[!a].log', 'lit\\*eral']);
     expect(ignored('file3.txt')).toBe(true);
     expect(ignored('filea.txt')).toBe(false);
     expect(ignored('xb.log')).toBe(true);
     expect(ignored('xa.log')).toBe(false);
+    expect(ignored('y!.log')).toBe(true);
+    expect(ignored('yb.log')).toBe(false);
     expect(ignored('lit*eral')).toBe(true);
     expect(ignored('litXeral')).toBe(false);
   });

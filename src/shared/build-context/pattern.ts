@@ -1,5 +1,5 @@
 // Docker's path patterns, shared by .dockerignore, COPY sources and COPY --exclude: `*` and `?` stay within
-// one path component, `[...]` is a character class (`[!...]` or `[^...]` negated), `\` escapes, and `**`
+// one path component, `[...]` is a character class (`[^...]` negated; `!` is a plain character there, as in Go), `\` escapes, and `**`
 // spans any number of components (`**/` may match none). Invariant: patterns and paths are both relative to
 // one root, with `/` separators and no leading `/` or `./`, so the same text always matches the same paths.
 
@@ -44,7 +44,7 @@ export function patternToRegExp(pattern: string): RegExp {
       }
       let body = pattern.slice(i + 1, end);
       let negate = false;
-      if (body.startsWith('!') || body.startsWith('^')) {
+      if (body.startsWith('^')) {
         negate = true;
         body = body.slice(1);
       }
