@@ -57,11 +57,14 @@ function compileRules(patterns: string[]): IgnoreRule[] {
   return rules;
 }
 
+/** An ignore matcher; `mustDescend` tells a walk whether an ignored directory may hold exceptions. */
+export type IgnoreMatcher = ((relPath: string) => boolean) & { mustDescend?: (relDir: string) => boolean };
+
 /** `relPath` (relative to the context root) → whether it is ignored. */
-export function createIgnoreMatcher(patterns: string[]): (relPath: string) => boolean {
+export function createIgnoreMatcher(patterns: string[]): IgnoreMatcher {
   const rules = compileRules(patterns);
   if (rules.length === 0) return () => false;
-  return (relPath) => {
+  const matcher: IgnoreMatcher = (relPath) => {
     const path = cleanPattern(relPath);
     if (path === '') return false;
     const prefixes = ancestorsAndSelf(path);
@@ -72,6 +75,8 @@ export function createIgnoreMatcher(patterns: string[]): (relPath: string) => bo
     }
     return ignored;
   };
+  matcher.mustDescend = createDescendCheck(patterns);
+  return matcher;
 }
 
 /**

@@ -88,6 +88,9 @@ describe('resolveSources', () => {
     await expect(resolveSources(ctx, ['c.md'], { ignore })).rejects.toThrow(/stat c.md/);
     const [src] = await resolveSources(ctx, ['src'], { ignore, exclude: ['**/*.txt', 'util/back'] });
     expect(targets(src)).toEqual(['dir:', 'file:main.go', 'symlink:sneaky', 'dir:util', 'file:util/util.go']);
+    const reinclude = createIgnoreMatcher(['src', '!src/.cache/x']);
+    const [kept] = await resolveSources(ctx, ['.'], { ignore: reinclude });
+    expect(targets(kept)?.filter((t) => /^\w+:src(\/|$)/.test(t))).toEqual(['file:src/.cache/x']);
     expect(rels(await resolveSources(ctx, ['*.txt', '*.md'], { exclude: ['b.txt'] }))).toEqual([
       'file:a.txt',
       'file:c.md',

@@ -8,7 +8,7 @@ import type { Stats } from 'node:fs';
 import { lstat, readlink } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { BerthError } from '../../../shared/errors.js';
-import { createIgnoreMatcher } from '../../../shared/build-context/dockerignore.js';
+import { createIgnoreMatcher, type IgnoreMatcher } from '../../../shared/build-context/dockerignore.js';
 import {
   cleanPattern,
   hasWildcard,
@@ -58,8 +58,11 @@ export interface ResolvedSource {
 export interface ResolveOptions {
   /** `--exclude` patterns. */
   exclude?: string[];
-  /** The .dockerignore matcher (createIgnoreMatcher); an ignored path does not exist for COPY. */
-  ignore?: (rel: string) => boolean;
+  /**
+   * The .dockerignore matcher (createIgnoreMatcher); an ignored path does not exist for COPY. When it has
+   * `mustDescend` (createIgnoreMatcher's do), ignored directories without exceptions are not walked.
+   */
+  ignore?: IgnoreMatcher;
 }
 
 const MAX_LINKS = 40;
@@ -70,7 +73,7 @@ export async function resolveSources(
   patterns: string[],
   options: ResolveOptions = {},
 ): Promise<ResolvedSource[]> {
-  const ignore = options.ignore ?? (() => false);
+  const ignore: IgnoreMatcher = options.ignore ?? (() => false);
   const exclude =
     options.exclude !== undefined && options.exclude.length > 0
       ? createIgnoreMatcher(options.exclude)
@@ -113,7 +116,8 @@ async function globMatches(
   }
   if (!start.isDirectory()) return [];
   const matches: string[] = [];
-  const filter = (rel: string) => (rel.split('/').length > limit ? 'prune' : 'keep') as 'keep' | 'prune';
+  const filter = (rel: string, stat: Stats) =>
+    rel.split('/').length > limit || prunable(ignore, rel, stat) ? ('prune' as const) : ('keep' as const);
   for await (const { rel } of walkTree(prefix === '' ? root : `${root}/${prefix}`, { filter }, prefix)) {
     if (regexp.test(rel) && !ignore(rel)) matches.push(rel);
   }
@@ -124,8 +128,8 @@ async function resolveOne(
   root: string,
   source: string,
   rel: string,
-  ignore: (rel: string) => boolean,
-  exclude: ((rel: string) => boolean) | undefined,
+  ignore: IgnoreMatcher,
+  exclude: IgnoreMatcher | undefined,
 ): Promise<ResolvedSource> {
   const realRel = await resolveInContext(root, rel, source);
   const path = realRel === '' ? root : `${root}/${realRel}`;
@@ -139,10 +143,14 @@ async function resolveOne(
     return { source, rel, name, kind: 'file', path, entries: [entryOf(path, '', stat)] };
   }
   const entries: SourceEntry[] = [entryOf(path, '', stat)];
-  const filter = (sub: string) => {
+  const filter = (sub: string, info: Stats) => {
     const contextRel = realRel === '' ? sub : `${realRel}/${sub}`;
-    if (ignore(contextRel)) return 'skip' as const;
-    if (exclude !== undefined && (exclude(sub) || exclude(contextRel))) return 'skip' as const;
+    if (ignore(contextRel))
+      return prunable(ignore, contextRel, info) ? ('prune' as const) : ('skip' as const);
+    for (const path of exclude === undefined ? [] : [contextRel, sub]) {
+      if (exclude?.(path) === true)
+        return prunable(exclude, path, info) ? ('prune' as const) : ('skip' as const);
+    }
     return 'keep' as const;
   };
   for await (const item of walkTree(path, { filter })) {
@@ -152,6 +160,11 @@ async function resolveOne(
     entries.push(entry);
   }
   return { source, rel, name, kind: 'dir', path, entries };
+}
+
+/** An ignored directory nothing below which can be re-included: the walk need not enter it. */
+function prunable(matcher: IgnoreMatcher, rel: string, stat: Stats): boolean {
+  return stat.isDirectory() && matcher(rel) && matcher.mustDescend !== undefined && !matcher.mustDescend(rel);
 }
 
 function entryOf(path: string, target: string, stat: Stats): SourceEntry {
