@@ -136,6 +136,15 @@ describe('copyInto', () => {
     expect(await readFile(join(rootfs, 'usr/lib/one.txt'), 'utf8')).toBe('one');
   });
 
+  it("replaces a link to a file by a directory, leaving the link's target alone", async () => {
+    await writeFile(join(rootfs, 'target-file'), 'keep me');
+    await mkdir(join(rootfs, 'opt2'));
+    await symlink('/target-file', join(rootfs, 'opt2/sub'));
+    await copyInto(rootfs, await sources('app'), '/opt2', { workdir: '/' });
+    expect(await readFile(join(rootfs, 'target-file'), 'utf8')).toBe('keep me');
+    expect(await readFile(join(rootfs, 'opt2/sub/deep.js'), 'utf8')).toBe('deep');
+  });
+
   it('refuses to create a directory where the rootfs has a file', async () => {
     await writeFile(join(rootfs, 'plain'), 'x');
     await expect(copyInto(rootfs, await sources('one.txt'), '/plain/x/', { workdir: '/' })).rejects.toThrow(

@@ -130,16 +130,33 @@ class Writer {
         hostOf.set(parentRel, parentHost);
       }
       if (entry.type === 'dir') {
-        const host = await resolveInRoot(this.rootfs, posix.join(destPath, entry.target));
-        const stat = await lstatOrUndefined(host);
-        if (stat !== undefined && !stat.isDirectory()) await rm(host, { recursive: true, force: true });
-        if (stat === undefined || !stat.isDirectory()) await mkdir(host, { mode: 0o700 });
+        const host = await this.directory(
+          `${parentHost}/${posix.basename(entry.target)}`,
+          posix.join(destPath, entry.target),
+        );
         hostOf.set(entry.target, host);
         this.dirs.push({ host, entry, depth: entry.target.split('/').length });
       } else {
         await this.file(entry, `${parentHost}/${posix.basename(entry.target)}`);
       }
     }
+  }
+
+  /**
+   * The directory at `direct` (a host path whose parent is a real directory in the rootfs): an existing
+   * directory, or a symlink to one (followed inside the rootfs, as /lib -> usr/lib), is used as it is;
+   * anything else there (a file, a link to a file or to nothing) is replaced by a new directory.
+   */
+  private async directory(direct: string, path: string): Promise<string> {
+    const stat = await lstatOrUndefined(direct);
+    if (stat?.isDirectory() === true) return direct;
+    if (stat?.isSymbolicLink() === true) {
+      const resolved = await resolveInRoot(this.rootfs, path);
+      if ((await lstatOrUndefined(resolved))?.isDirectory() === true) return resolved;
+    }
+    if (stat !== undefined) await rm(direct, { recursive: true, force: true });
+    await mkdir(direct, { mode: 0o700 });
+    return direct;
   }
 
   /** A file or symlink to `host`, whose parent is a real directory inside the rootfs. */
