@@ -74,6 +74,15 @@ export async function resolveChown(rootfs: string, spec: string): Promise<Owner>
   return { uid: user.uid, gid: text.includes(':') ? user.gid : user.uid };
 }
 
+/** `--chmod` as octal digits (`755`, `0640`), the form Docker's builders accept everywhere. */
+export function parseChmod(spec: string): number {
+  const text = spec.trim();
+  if (!/^[0-7]{1,4}$/.test(text)) {
+    throw new BerthError('InvalidArgument', `invalid --chmod=${spec}: expected an octal mode such as 755`);
+  }
+  return parseInt(text, 8);
+}
+
 /** The absolute container path of a COPY destination. */
 export function containerPath(dest: string, workdir: string): string {
   const base = workdir === '' ? '/' : workdir;
