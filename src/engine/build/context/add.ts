@@ -5,18 +5,18 @@
 // copyInto, so the archive's own checks (no `..`, no absolute names, nothing written through a symlink) and
 // the rootfs's (symlinks resolved inside the root) both apply.
 
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { chmod, mkdtemp, open, rm, stat, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { posix } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { BerthError, messageOf } from '../../../shared/errors.js';
 import { detectCompression } from '../../image/compression.js';
 import { copyInto, type CopyOptions } from './copy.js';
+import { throughProgram } from './decompress.js';
 import { extractTar } from './extract.js';
 import { resolveSources, type ResolvedSource } from './sources.js';
 
@@ -182,49 +182,7 @@ export async function openArchive(path: string, kind: ArchiveKind): Promise<Read
     input.on('error', (error) => gunzip.destroy(error));
     return input.pipe(gunzip);
   }
-  return throughProgram(input, kind, path);
-}
-
-function throughProgram(input: Readable, program: 'bzip2' | 'xz', path: string): Readable {
-  const child = spawn(program, ['-dc'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const output = new PassThrough();
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => {
-    if (stderr.length < 2000) stderr += chunk.toString('utf8');
-  });
-  child.stdout.pipe(output, { end: false });
-  child.on('error', (error) =>
-    output.destroy(
-      new BerthError(
-        'FailedPrecondition',
-        `${path} is ${program}-compressed and the ${program} program cannot run`,
-        {
-          cause: error,
-        },
-      ),
-    ),
-  );
-  child.on('close', (code) => {
-    if (code === 0) output.end();
-    else
-      output.destroy(
-        new BerthError(
-          'InvalidArgument',
-          `${program} failed on ${posix.basename(path)}: ${stderr.trim() || `exit ${String(code)}`}`,
-        ),
-      );
-  });
-  input.on('error', (error) => {
-    child.kill('SIGKILL');
-    output.destroy(error);
-  });
-  child.stdin.on('error', () => undefined); // an early exit is reported by 'close'
-  input.pipe(child.stdin);
-  output.on('close', () => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-    input.destroy();
-  });
-  return output;
+  return throughProgram(input, kind, posix.basename(path));
 }
 
 /** A tar header block: its checksum field matches the sum of its bytes (with that field as spaces). */

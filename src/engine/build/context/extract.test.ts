@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { lstat, mkdir, mkdtemp, readFile, readlink, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +24,7 @@ afterEach(async () => {
 });
 
 describe('extractContext', () => {
-  it('extracts files, directories, symlinks and hard links with modes and mtimes, gzip or not', async () => {
+  it('extracts files, directories, symlinks and hard links with modes and mtimes, plain, gzip, bzip2 or xz', async () => {
     const mtime = new Date(1_500_000_000_000);
     const tarball = await makeTar([
       { name: 'src/', type: 'directory', mode: 0o750, mtime },
@@ -32,7 +33,8 @@ describe('extractContext', () => {
       { name: 'src/hard', type: 'link', linkname: 'src/run.sh' },
       { name: './Dockerfile', mode: 0o644, body: 'FROM scratch\n' },
     ]);
-    for (const bytes of [tarball, gzipSync(tarball)]) {
+    const compressed = (program: string) => execFileSync(program, ['-c'], { input: tarball });
+    for (const bytes of [tarball, gzipSync(tarball), compressed('bzip2'), compressed('xz')]) {
       await rm(dest, { recursive: true, force: true });
       await mkdir(dest);
       await extractContext(Readable.from([bytes]), dest);
@@ -96,6 +98,15 @@ describe('extractContext', () => {
       await expect(lstat(join(base, 'evil'))).rejects.toThrow();
     });
   }
+
+  it('fails on a truncated or corrupt archive', async () => {
+    const tarball = await makeTar([{ name: 'big', body: 'x'.repeat(5000) }]);
+    await expect(extractContext(Readable.from([tarball.subarray(0, 1024)]), dest)).rejects.toThrow(
+      /build context/,
+    );
+    const xz = execFileSync('xz', ['-c'], { input: tarball });
+    await expect(extractContext(Readable.from([xz.subarray(0, 40)]), dest)).rejects.toThrow(/xz failed/);
+  });
 
   it('replaces a symlink by a file of the same name without following it', async () => {
     const tarball = await makeTar([

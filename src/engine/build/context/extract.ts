@@ -1,4 +1,4 @@
-// Extracts an uploaded build context (plain or gzip'd tar) into a fresh directory, and the archives that ADD
+// Extracts an uploaded build context (a tar, plain or compressed as POST /build allows) into a fresh directory, and the archives that ADD
 // unpacks. The context comes from any client, so it is treated as hostile. Invariant: nothing is written
 // outside `destDir`:
 //   - names are normalised by the image unpacker's safeEntryPath: absolute names and `..` escapes are refused;
@@ -9,15 +9,14 @@
 //   - hard links must name a file already extracted, reached without symlinks.
 // Device nodes and fifos are skipped: a build context has no use for them. Whiteouts are plain files here.
 
-import { createWriteStream } from 'node:fs';
 import type { Stats } from 'node:fs';
-import { chmod, lchown, link, lstat, lutimes, mkdir, rm, symlink, utimes } from 'node:fs/promises';
+import { chmod, lchown, link, lstat, lutimes, mkdir, open, rm, symlink, utimes } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
 import { BerthError, messageOf } from '../../../shared/errors.js';
-import { openDecompressed } from '../../image/compression.js';
 import { safeEntryPath } from '../../image/unpack.js';
+import { openAnyDecompressed } from './decompress.js';
 
 export interface ExtractOptions {
   /** Owner given to every entry; the archive's owners when absent (and `keepOwners`), else the caller's. */
@@ -28,12 +27,12 @@ export interface ExtractOptions {
   what?: string;
 }
 
-/** Extracts a plain or gzip'd context tar into `destDir`, an existing (empty) directory. */
+/** Extracts a context tar (plain, gzip, bzip2, xz or zstd) into `destDir`, an existing (empty) directory. */
 export async function extractContext(
   tarStream: Readable | AsyncIterable<Uint8Array>,
   destDir: string,
 ): Promise<void> {
-  const { stream } = await openDecompressed(tarStream, 'build context');
+  const { stream } = await openAnyDecompressed(tarStream, 'build context');
   await extractTar(stream, destDir, { what: 'build context' });
 }
 
@@ -46,6 +45,8 @@ export async function extractTar(
   const extract = tar.extract();
   const feeding = pipeline(stream, extract);
   feeding.catch(() => undefined); // awaited below; this only keeps an early rejection from going unhandled
+  let tarError: unknown; // the parser's own error ("Unexpected end of data") says more than the entry's
+  extract.on('error', (error: unknown) => (tarError ??= error));
   const extractor = new Extractor(destDir, options);
   try {
     for await (const entry of extract) {
@@ -60,6 +61,7 @@ export async function extractTar(
   } catch (error) {
     stream.destroy();
     if (error instanceof BerthError) throw error;
+    error = tarError ?? error;
     throw new BerthError(
       'InvalidArgument',
       `cannot extract the ${options.what ?? 'archive'}: ${messageOf(error)}`,
@@ -112,7 +114,7 @@ class Extractor {
       case 'contiguous-file':
       case null:
       case undefined:
-        await pipeline(body, createWriteStream(path, { flags: 'wx', mode: 0o600 }));
+        await writeBody(body, path);
         await this.applyMeta(path, meta);
         return;
       case 'directory':
@@ -232,6 +234,19 @@ class Extractor {
 
   private abs(rel: string): string {
     return rel === '' ? this.dest : `${this.dest}/${rel}`;
+  }
+}
+
+/**
+ * Writes an entry's body to a new file. Read with async iteration rather than stream.pipeline: a truncated
+ * tar errors the entry stream in a way pipeline does not notice, and the write would wait forever.
+ */
+async function writeBody(body: Readable, path: string): Promise<void> {
+  const handle = await open(path, 'wx', 0o600);
+  try {
+    for await (const chunk of body) await handle.write(chunk as Buffer);
+  } finally {
+    await handle.close();
   }
 }
 
