@@ -61,13 +61,11 @@ export async function extractTar(
   } catch (error) {
     stream.destroy();
     if (error instanceof BerthError) throw error;
-    error = tarError ?? error;
+    const cause = tarError ?? error;
     throw new BerthError(
       'InvalidArgument',
-      `cannot extract the ${options.what ?? 'archive'}: ${messageOf(error)}`,
-      {
-        cause: error,
-      },
+      `cannot extract the ${options.what ?? 'archive'}: ${messageOf(cause)}`,
+      { cause },
     );
   }
   await extractor.finish();
