@@ -30,7 +30,10 @@ export interface KeyValue {
 
 interface Base {
   location: Location;
-  /** The instruction as written, continuation lines joined with a space (Docker's history `created_by`). */
+  /**
+   * The instruction as written, continuation lines joined as Docker joins them: the escape character and the
+   * blanks after it removed, nothing inserted (`RUN a \` + `  b` → `RUN a   b`). Docker's history `created_by`.
+   */
   original: string;
 }
 
