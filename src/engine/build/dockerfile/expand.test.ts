@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BerthError } from '../../../shared/errors.js';
-import { expandWord, expandWords } from './expand.js';
+import { expandHeredoc, expandWord, expandWords } from './expand.js';
 
 const vars: Record<string, string> = { FOO: 'foo', EMPTY: '', SPACED: 'a  b', PORTS: '80 443', _under9: 'u' };
 const lookup = (name: string) => vars[name];
@@ -151,5 +151,12 @@ describe('expandWords', () => {
 
   it('drops words made only of an unset variable', () => {
     expect(words('$NOPE a')).toEqual(['a']);
+  });
+});
+
+describe('expandHeredoc', () => {
+  it('substitutes variables and applies backslash escapes but leaves quotes alone', () => {
+    const content = ['name="$FOO" \'${FOO}\' \\$FOO', '\tx=${NOPE:-d} C:\\dir', ''].join('\n');
+    expect(expandHeredoc(content, lookup)).toBe(['name="foo" \'foo\' $FOO', '\tx=d C:dir', ''].join('\n'));
   });
 });

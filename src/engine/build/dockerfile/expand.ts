@@ -13,6 +13,14 @@ export function expandWord(word: string, lookup: VariableLookup, escape = '\\'):
   return out.join('');
 }
 
+/**
+ * The body of a COPY/ADD heredoc whose delimiter was not quoted: `$VAR` and `${VAR...}` substituted and
+ * backslash escapes applied, quotes left as they are (Docker always uses `\` here, whatever `# escape=`).
+ */
+export function expandHeredoc(content: string, lookup: VariableLookup): string {
+  return new Lexer(content, lookup, '\\', false, false, false).run().join('');
+}
+
 /** Several words split on unquoted whitespace: `80 "$PORTS"` → ['80', '8080 9090'] (EXPOSE, COPY sources). */
 export function expandWords(word: string, lookup: VariableLookup, escape = '\\'): string[] {
   return new Lexer(word, lookup, escape, true).run();
@@ -33,6 +41,7 @@ class Lexer {
     private readonly escape: string,
     private readonly split: boolean,
     private readonly rawEscapes = false,
+    private readonly quotes = true,
   ) {}
 
   run(): string[] {
@@ -46,9 +55,9 @@ class Lexer {
       const ch = this.text[this.pos]!;
       if (ch === stop) break;
       this.pos++;
-      if (ch === "'") {
+      if (ch === "'" && this.quotes) {
         this.raw(this.singleQuoted());
-      } else if (ch === '"') {
+      } else if (ch === '"' && this.quotes) {
         this.raw(this.doubleQuoted());
       } else if (ch === '$') {
         this.unquoted(this.dollar());
@@ -185,7 +194,7 @@ class Lexer {
 
   /** The word up to `stop` (consumed), processed like any word; `rawEscapes` keeps escape characters. */
   private until(stop: string, rawEscapes: boolean, missing: string): string {
-    const inner = new Lexer(this.text, this.lookup, this.escape, false, rawEscapes);
+    const inner = new Lexer(this.text, this.lookup, this.escape, false, rawEscapes, this.quotes);
     inner.pos = this.pos;
     const text = inner.scan(stop).join('');
     if (inner.text[inner.pos] !== stop) throw invalid(missing);

@@ -3,7 +3,7 @@
 
 export type * from './types.js';
 export { parseDockerfile, parseInstruction } from './parse.js';
-export { expandWord, expandWords } from './expand.js';
+export { expandHeredoc, expandWord, expandWords } from './expand.js';
 export {
   applyMetadata,
   commandArgs,
