@@ -12,7 +12,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { chmod, chown, lstat, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join, posix } from 'node:path';
+import { join } from 'node:path';
 import { BerthError, isBerthError } from '../../shared/errors.js';
 import { isDigest, type Digest } from '../image/digest.js';
 import type { ContainerDefaults, HistoryEntry } from '../image/image-config.js';
@@ -26,14 +26,15 @@ import { BuildCache } from './cache.js';
 import { canonicalJson, stepKey } from './cache-key.js';
 import { commitUpper, type NewLayer } from './commit-layer.js';
 import { imageConfigJson } from './image-json.js';
-import { fetchUrlSource, isUrl, extractArchiveInto, isArchive } from './context/add.js';
-import { copyInto, resolveChown } from './context/copy.js';
+import { addInto, fetchUrlSource, isUrl, urlSource } from './context/add.js';
+import { copyInto, parseChmod, resolveChown } from './context/copy.js';
 import { hashSources } from './context/hash.js';
 import { resolveSources, type ResolvedSource } from './context/sources.js';
+
 import {
   applyMetadata,
+  expandHeredoc,
   expandWord,
-  expandWords,
   parseDockerfile,
   parseInstruction,
   type CopyInstruction,
@@ -714,55 +715,53 @@ class BuildRun {
     const dest = expand(instruction.dest);
     const chownSpec = instruction.chown === undefined ? undefined : expand(instruction.chown);
     const chmodSpec = instruction.chmod === undefined ? undefined : expand(instruction.chmod);
-    const chmodMode = chmodSpec === undefined ? undefined : parseMode(chmodSpec);
+    const chmodMode = chmodSpec === undefined ? undefined : parseChmod(chmodSpec);
     const exclude = instruction.exclude.map(expand);
     const from = instruction.from === undefined ? undefined : expand(instruction.from);
     const checksum = instruction.checksum === undefined ? undefined : expand(instruction.checksum);
     const workdir = state.config.workingDir === '' ? '/' : state.config.workingDir;
+    const isAdd = instruction.kind === 'ADD';
 
     const source = await this.sourceRoot(from);
     try {
       let root = source.dir;
+      let resolved: ResolvedSource[];
       let patterns: string[];
-      const heredocNames = new Set(instruction.heredocs.map((h) => h.name));
       if (instruction.heredocs.length > 0) {
+        // COPY <<EOF /dest: each heredoc is a file of its own, named after its delimiter.
         root = await this.scratchDir();
+        const names = new Set(instruction.heredocs.map((doc) => doc.name));
         for (const doc of instruction.heredocs) {
-          const content = doc.expand ? expandHeredoc(doc.content, scope.lookup, escape) : doc.content;
+          const content = doc.expand ? expandHeredoc(doc.content, scope.lookup) : doc.content;
           await writeFile(join(root, doc.name), content, { mode: 0o644 });
         }
-        patterns = instruction.sources.filter((s) => heredocNames.has(s));
+        patterns = instruction.sources.filter((name) => names.has(name));
+        resolved = await resolveSources(root, patterns, { exclude });
       } else {
-        patterns = instruction.sources.flatMap((s) => expandWords(s, scope.lookup, escape));
-      }
-      const urls = instruction.kind === 'ADD' ? patterns.filter(isUrl) : [];
-      if (urls.length > 0) {
-        if (from !== undefined)
-          throw new BerthError('InvalidArgument', 'ADD --from cannot be used with URLs');
-        const downloads = await this.scratchDir();
-        const local = patterns.filter((p) => !isUrl(p));
-        if (local.length > 0)
-          throw new BerthError(
-            'InvalidArgument',
-            'ADD with a URL and local files at once is not supported; use two ADD lines',
-          );
-        if (urls.length > 1 && checksum !== undefined)
-          throw new BerthError('InvalidArgument', 'ADD --checksum works with a single URL');
-        const names: string[] = [];
-        for (const url of urls) {
-          const fetched = await fetchUrlSource(url, downloads, checksum);
-          names.push(posix.basename(fetched.path));
+        patterns = instruction.sources.map(expand);
+        const urls = isAdd ? patterns.filter(isUrl) : [];
+        if (urls.length > 0) {
+          if (urls.length !== patterns.length)
+            throw new BerthError(
+              'InvalidArgument',
+              'ADD of URLs and local files at once: use one ADD for each',
+            );
+          if (urls.length > 1 && checksum !== undefined)
+            throw new BerthError('InvalidArgument', 'ADD --checksum works with a single URL');
+          const downloads = await this.scratchDir();
+          resolved = [];
+          for (const url of urls)
+            resolved.push(await urlSource(url, await fetchUrlSource(url, downloads, checksum)));
+        } else {
+          if (checksum !== undefined)
+            throw new BerthError('InvalidArgument', 'ADD --checksum is only for URL sources');
+          const ignore = from === undefined ? this.options.contextIgnore : undefined;
+          resolved = await resolveSources(root, patterns, {
+            exclude,
+            ...(ignore === undefined ? {} : { ignore }),
+          });
         }
-        root = downloads;
-        patterns = names;
-      } else if (checksum !== undefined) {
-        throw new BerthError('InvalidArgument', 'ADD --checksum is only for URL sources');
       }
-      const ignore = root === this.options.contextDir ? this.options.contextIgnore : undefined;
-      const resolved = await resolveSources(root, patterns, {
-        exclude,
-        ...(ignore === undefined ? {} : { ignore }),
-      });
       const contentHash = await hashSources(root, resolved);
       const key = stepKey(
         state.key,
@@ -775,6 +774,7 @@ class BuildRun {
           parents: instruction.parents,
           patterns,
           exclude,
+          workdir,
         }),
         contentHash,
       );
@@ -787,15 +787,8 @@ class BuildRun {
             ...(owner === undefined ? {} : { chown: owner }),
             ...(chmodMode === undefined ? {} : { chmod: chmodMode }),
           };
-          if (instruction.kind === 'ADD' && urls.length === 0) {
-            const archives: ResolvedSource[] = [];
-            const plain: ResolvedSource[] = [];
-            for (const item of resolved) ((await isArchive(root, item)) ? archives : plain).push(item);
-            if (plain.length > 0) await copyInto(rootfs, plain, dest, options);
-            for (const archive of archives) await extractArchiveInto(root, archive, rootfs, dest, options);
-          } else {
-            await copyInto(rootfs, resolved, dest, options);
-          }
+          if (isAdd) await addInto(rootfs, resolved, dest, { ...options, tmpDir: await this.scratchDir() });
+          else await copyInto(rootfs, resolved, dest, options);
         }),
       );
     } finally {
@@ -986,18 +979,6 @@ function commandArgs(instruction: RunInstruction, shell: string[] | undefined): 
   // Heredocs in a longer command: the shell reads them itself, so hand it the text with the bodies.
   const bodies = instruction.heredocs.map((doc) => `${doc.content}${doc.name}\n`).join('');
   return [...sh, `${command.text}\n${bodies}`];
-}
-
-function expandHeredoc(content: string, lookup: VariableLookup, escape: '\\' | '`'): string {
-  return content.replace(/\$(\{[^}]*\}|[A-Za-z_][A-Za-z0-9_]*)/g, (match) =>
-    expandWord(`"${match}"`, lookup, escape),
-  );
-}
-
-function parseMode(text: string): number {
-  if (!/^[0-7]{3,4}$/.test(text))
-    throw new BerthError('InvalidArgument', `--chmod=${text}: expected an octal mode such as 755 or 0644`);
-  return Number.parseInt(text, 8);
 }
 
 function cloneState(state: StageState): StageState {
