@@ -3,7 +3,8 @@
 
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { BerthError } from '../../shared/errors.js';
+import { BerthError, isBerthError } from '../../shared/errors.js';
+import { missingImageHint } from '../../shared/missing-image.js';
 import { eraseCredentials, readCredentials, storeCredentials } from '../../shared/docker-config.js';
 import type { ProgressMessage } from '../../engine/api/images.js';
 import {
@@ -28,7 +29,12 @@ export async function pull(options: Options, args: string[]): Promise<void> {
       ...(typeof options.platform === 'string' ? { platform: options.platform } : {}),
       ...(auth === undefined ? {} : { auth }),
     });
-    await render(response, options.quiet === true);
+    try {
+      await render(response, options.quiet === true);
+    } catch (error) {
+      if (!isBerthError(error)) throw error;
+      throw new BerthError(error.code, error.message, { cause: error, hint: missingImageHint(name) });
+    }
   });
 }
 
