@@ -34,5 +34,7 @@ describe('missingImageHint', () => {
     expect(missingImageHint('debian:bookworm', cause)).toContain('berth image bootstrap');
     expect(missingImageHint('redis:7', cause)).toBe('berth login first');
     expect(missingImageHint('redis:7', new Error('x'))).toBeUndefined();
+    const named = new Error('not present locally, or `berth image bootstrap debian:bookworm`');
+    expect(missingImageHint('debian:bookworm', named)).toBeUndefined();
   });
 });

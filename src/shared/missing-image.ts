@@ -27,11 +27,14 @@ export function bootstrapCommandFor(image: string): string | undefined {
   return HUB_DOMAINS.has(domain) ? command : `${command} -t ${image}`;
 }
 
-/** The hint for an image that is missing and could not be pulled: the bootstrap command, else the cause's own hint. */
+/**
+ * The hint for an image that is missing and could not be pulled: the bootstrap command, else the cause's own
+ * hint. Nothing new when the cause's message already names the command (the engine's pull error does).
+ */
 export function missingImageHint(image: string, cause?: unknown): string | undefined {
   const command = bootstrapCommandFor(image);
-  if (command !== undefined)
-    return `no registry reachable? make it from the distribution's package repositories: ${command}`;
-  if (cause instanceof Error && 'hint' in cause && typeof cause.hint === 'string') return cause.hint;
-  return undefined;
+  const causeHint =
+    cause instanceof Error && 'hint' in cause && typeof cause.hint === 'string' ? cause.hint : undefined;
+  if (command === undefined || (cause instanceof Error && cause.message.includes(command))) return causeHint;
+  return `no registry reachable? make it from the distribution's package repositories: ${command}`;
 }

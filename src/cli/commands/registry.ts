@@ -29,12 +29,11 @@ export async function pull(options: Options, args: string[]): Promise<void> {
       ...(typeof options.platform === 'string' ? { platform: options.platform } : {}),
       ...(auth === undefined ? {} : { auth }),
     });
-    try {
-      await render(response, options.quiet === true);
-    } catch (error) {
-      if (!isBerthError(error)) throw error;
-      throw new BerthError(error.code, error.message, { cause: error, hint: missingImageHint(name) });
-    }
+    await render(response, options.quiet === true);
+  }).catch((error: unknown) => {
+    if (!isBerthError(error)) throw error;
+    const hint = missingImageHint(name, error);
+    throw hint === error.hint ? error : new BerthError(error.code, error.message, { cause: error, hint });
   });
 }
 
