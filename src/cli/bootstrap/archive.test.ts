@@ -18,7 +18,7 @@ async function entries(stream: NodeJS.ReadableStream): Promise<Map<string, Buffe
   const extract = tar.extract();
   extract.on('entry', (header, body, next) => {
     const chunks: Buffer[] = [];
-    body.on('data', (chunk: Buffer) => chunks.push(chunk));
+    body.on('data', (chunk: unknown) => chunks.push(chunk as Buffer));
     body.on('end', () => {
       files.set(header.name, Buffer.concat(chunks));
       next();
