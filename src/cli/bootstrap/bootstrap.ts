@@ -72,12 +72,17 @@ export async function bootstrapRootfs(
 }
 
 /** Loads a docker-archive into the engine; returns the names it reports as loaded. */
-export async function loadIntoEngine(client: EngineClient, archive: Readable): Promise<string[]> {
+export async function loadIntoEngine(
+  client: EngineClient,
+  archive: Readable,
+  signal?: AbortSignal,
+): Promise<string[]> {
   const response = await client.stream({
     method: 'POST',
     path: '/images/load',
     query: { quiet: true },
     body: archive,
+    ...(signal === undefined ? {} : { signal }),
   });
   const loaded: string[] = [];
   for await (const line of jsonLines(response)) {

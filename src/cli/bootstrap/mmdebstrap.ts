@@ -87,8 +87,14 @@ export async function runMmdebstrap(
     all: true,
     buffer: false,
     reject: false,
-    ...(options.signal === undefined ? {} : { cancelSignal: options.signal }),
+    // A group of its own, so an interrupt reaches it once, from us, as a terminal's Ctrl-C would: mmdebstrap
+    // then unmounts what it mounted in its chroot and removes its temporary directory before it exits.
+    detached: true,
   });
+  const interrupt = () => {
+    if (child.pid !== undefined) process.kill(-child.pid, 'SIGINT');
+  };
+  options.signal?.addEventListener('abort', interrupt, { once: true });
   let pending = '';
   child.all?.on('data', (chunk: Buffer) => {
     pending += chunk.toString('utf8');
@@ -102,13 +108,14 @@ export async function runMmdebstrap(
     }
   });
   const result = await child;
+  options.signal?.removeEventListener('abort', interrupt);
   if (pending.trim() !== '') tail.push(pending);
   if ((result as { code?: string }).code === 'ENOENT') {
     throw new BerthError('FailedPrecondition', 'mmdebstrap is not installed', {
       hint: 'install the Debian package mmdebstrap (apt-get install mmdebstrap)',
     });
   }
-  if (result.isCanceled) throw new BerthError('Cancelled', 'bootstrap interrupted');
+  if (options.signal?.aborted === true) throw new BerthError('Cancelled', 'bootstrap interrupted');
   if (result.failed) {
     throw new BerthError(
       'Internal',

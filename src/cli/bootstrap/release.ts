@@ -42,7 +42,10 @@ export async function fetchRelease(
   }
   let response: Response;
   try {
-    response = await fetch(url, { signal: signal ?? AbortSignal.timeout(30_000) });
+    const timeout = AbortSignal.timeout(30_000);
+    response = await fetch(url, {
+      signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]),
+    });
   } catch (error) {
     throw new BerthError('Unavailable', `cannot reach the mirror ${mirror}: ${messageOf(error)}`, {
       cause: error,

@@ -304,6 +304,10 @@ export async function bootstrap(options: Options, args: string[]): Promise<void>
     );
   const { bootstrapRootfs, loadIntoEngine } = await import('../bootstrap/bootstrap.js');
   const quiet = options.quiet === true;
+  // Ctrl-C stops mmdebstrap or the load, and the temporary root filesystem is still removed.
+  const interrupt = new AbortController();
+  process.removeAllListeners('SIGINT');
+  process.once('SIGINT', () => interrupt.abort());
   const made = await bootstrapRootfs(
     {
       image,
@@ -312,11 +316,14 @@ export async function bootstrap(options: Options, args: string[]): Promise<void>
       ...(Array.isArray(options.include) ? { include: options.include as string[] } : {}),
       ...(typeof options.tag === 'string' ? { tag: options.tag } : {}),
     },
-    { onProgress: quiet ? undefined : (line) => process.stderr.write(`${line}\n`) },
+    {
+      onProgress: quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
+      signal: interrupt.signal,
+    },
   );
   try {
     if (!quiet) process.stderr.write(`Loading ${made.target.tag} into the engine\n`);
-    await withEngine((client) => loadIntoEngine(client, made.archive()));
+    await withEngine((client) => loadIntoEngine(client, made.archive(), interrupt.signal));
     process.stdout.write(`${made.target.tag} ${made.layer.diffId}\n`);
   } finally {
     await made.dispose();
