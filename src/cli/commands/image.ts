@@ -293,3 +293,39 @@ async function printProgress(response: Readable, options: { statusOnly: boolean 
     else if (message.status !== undefined) process.stdout.write(`${message.status}\n`);
   }
 }
+
+/** `berth image bootstrap debian:bookworm`: a base image from the distribution's repositories (mmdebstrap). */
+export async function bootstrap(options: Options, args: string[]): Promise<void> {
+  const [image] = args;
+  if (image === undefined)
+    throw new BerthError(
+      'Usage',
+      'usage: berth image bootstrap [--variant V] [--mirror URL] [--include P,...] [-t NAME] debian:SUITE|ubuntu:SUITE',
+    );
+  const { bootstrapRootfs, loadIntoEngine } = await import('../bootstrap/bootstrap.js');
+  const quiet = options.quiet === true;
+  // Ctrl-C stops mmdebstrap or the load, and the temporary root filesystem is still removed.
+  const interrupt = new AbortController();
+  process.removeAllListeners('SIGINT');
+  process.once('SIGINT', () => interrupt.abort());
+  const made = await bootstrapRootfs(
+    {
+      image,
+      ...(typeof options.variant === 'string' ? { variant: options.variant } : {}),
+      ...(typeof options.mirror === 'string' ? { mirror: options.mirror } : {}),
+      ...(Array.isArray(options.include) ? { include: options.include as string[] } : {}),
+      ...(typeof options.tag === 'string' ? { tag: options.tag } : {}),
+    },
+    {
+      onProgress: quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
+      signal: interrupt.signal,
+    },
+  );
+  try {
+    if (!quiet) process.stderr.write(`Loading ${made.target.tag} into the engine\n`);
+    await withEngine((client) => loadIntoEngine(client, made.archive(), interrupt.signal));
+    process.stdout.write(`${made.target.tag} ${made.layer.diffId}\n`);
+  } finally {
+    await made.dispose();
+  }
+}

@@ -158,6 +158,21 @@ function registerImageCommands(program: Command): void {
     .option('-m, --message <message>', 'commit message of the imported image')
     .action(load((m) => m.importImage));
   image
+    .command('bootstrap')
+    .description(
+      "make a Debian or Ubuntu base image from the distribution's package repositories (mmdebstrap)",
+    )
+    .argument('<image>', 'debian:SUITE[-slim] or ubuntu:SUITE (bookworm, trixie, 12, noble, 24.04, ...)')
+    .option('--variant <variant>', "mmdebstrap's variant (default minbase, as the official images)")
+    .option('--mirror <url>', 'the package repository (default deb.debian.org or archive.ubuntu.com)')
+    .option('--include <packages>', 'extra packages, comma-separated (repeatable)', collectFlag)
+    .option(
+      '-t, --tag <name>',
+      'name of the image (default the official one, e.g. docker.io/library/debian:bookworm)',
+    )
+    .option('-q, --quiet', 'print only the result')
+    .action(load((m) => m.bootstrap));
+  image
     .command('load')
     .description('load images from a tar archive (docker-archive or OCI layout)')
     .option('-i, --input <file>', 'read from this file instead of stdin')

@@ -3,7 +3,8 @@
 
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { BerthError } from '../../shared/errors.js';
+import { BerthError, isBerthError } from '../../shared/errors.js';
+import { missingImageHint } from '../../shared/missing-image.js';
 import { eraseCredentials, readCredentials, storeCredentials } from '../../shared/docker-config.js';
 import type { ProgressMessage } from '../../engine/api/images.js';
 import {
@@ -29,6 +30,10 @@ export async function pull(options: Options, args: string[]): Promise<void> {
       ...(auth === undefined ? {} : { auth }),
     });
     await render(response, options.quiet === true);
+  }).catch((error: unknown) => {
+    if (!isBerthError(error)) throw error;
+    const hint = missingImageHint(name, error);
+    throw hint === error.hint ? error : new BerthError(error.code, error.message, { cause: error, hint });
   });
 }
 

@@ -2,6 +2,7 @@
 // typed. It talks through any transport shaped like the engine client (berth's own engine, or another engine's
 // socket), so compose never depends on how the engine is reached.
 import { BerthError, isBerthError } from '../../shared/errors.js';
+import { missingImageHint } from '../../shared/missing-image.js';
 import type {
   ContainerCreateRequest,
   ContainerCreateResponse,
@@ -140,11 +141,19 @@ export class ComposeEngine {
     onProgress?: (line: { status?: string; id?: string }) => void,
   ): Promise<void> {
     const [name, tag] = splitTag(reference);
-    const response = await this.transport.request({
-      method: 'POST',
-      path: '/images/create',
-      query: { fromImage: name, ...(tag === undefined ? {} : { tag }) },
-    });
+    const response = await this.transport
+      .request({
+        method: 'POST',
+        path: '/images/create',
+        query: { fromImage: name, ...(tag === undefined ? {} : { tag }) },
+      })
+      .catch((error: unknown) => {
+        if (!isBerthError(error)) throw error;
+        throw new BerthError(error.code, error.message, {
+          cause: error,
+          hint: missingImageHint(reference, error),
+        });
+      });
     for (const text of response.body.toString('utf8').split('\n')) {
       if (text.trim() === '') continue;
       const line = JSON.parse(text) as {
@@ -154,7 +163,9 @@ export class ComposeEngine {
         errorDetail?: { message?: string };
       };
       if (line.error !== undefined || line.errorDetail !== undefined)
-        throw new BerthError('NotFound', line.errorDetail?.message ?? line.error ?? 'pull failed');
+        throw new BerthError('NotFound', line.errorDetail?.message ?? line.error ?? 'pull failed', {
+          hint: missingImageHint(reference),
+        });
       onProgress?.(line);
     }
   }

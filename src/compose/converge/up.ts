@@ -3,6 +3,7 @@
 // Invariant: a container is created under a temporary name and only replaces the old one once it exists, so a
 // failed recreate leaves the running container in place.
 import { BerthError, isBerthError, messageOf } from '../../shared/errors.js';
+import { missingImageHint } from '../../shared/missing-image.js';
 import type { ContainerCreateRequest, MountSpec } from '../../engine/api/containers.js';
 import { ServiceGraph } from '../graph/graph.js';
 import { serviceConfigHash } from '../model/hash.js';
@@ -186,6 +187,7 @@ async function ensureImages(
         throw new BerthError(
           'NotFound',
           `service "${service.name}": image ${image} is not present and pull_policy is never`,
+          { hint: missingImageHint(image) },
         );
       reporter.event('Image', image, 'Pulling');
       try {

@@ -7,6 +7,7 @@
 
 import { BerthError, isBerthError } from '../../shared/errors.js';
 import type { RegistryCredentials } from '../../shared/docker-config.js';
+import { bootstrapCommandFor } from '../../shared/missing-image.js';
 import type { RegistrySettings } from '../config.js';
 import { chainIds, sha256Of, type Digest } from '../image/digest.js';
 import { parseImageConfig } from '../image/image-config.js';
@@ -114,7 +115,8 @@ export class Puller {
       throw new BerthError(
         'Unavailable',
         `${lastError.message}; ${familiarString(ref)} is not present locally: pull it when the registry can be ` +
-          'reached, load it with `berth image load` (or `docker load`), or import a root filesystem with `berth image import`',
+          'reached, load it with `berth image load` (or `docker load`), or import a root filesystem with `berth image import`' +
+          bootstrapSuggestion(familiarString(ref)),
         { cause: lastError },
       );
     }
@@ -334,4 +336,10 @@ function checkManifest(raw: Record<string, unknown>, digest: Digest): Manifest {
     }
   }
   return raw as unknown as Manifest;
+}
+
+/** For Debian and Ubuntu names: the command that makes the image from the distribution's repositories. */
+function bootstrapSuggestion(name: string): string {
+  const command = bootstrapCommandFor(name);
+  return command === undefined ? '' : `, or make it from the distribution's packages with \`${command}\``;
 }

@@ -65,7 +65,7 @@ describe('extractContext', () => {
       'a file written through an absolute symlink',
       [
         { name: 'esc', type: 'symlink', linkname: '/' },
-        { name: 'esc/tmp/evil', body: 'x' },
+        { name: 'esc/berth-extract-evil', body: 'x' },
       ],
       /symbolic link/,
     ],

@@ -116,6 +116,10 @@ describe('resolveSources', () => {
       /src\/sneaky is a symbolic link pointing outside/,
     );
     await expect(resolveSources(ctx, ['*-link'])).rejects.toThrow(/pointing outside the build context/);
+    await expect(resolveSources(ctx, ['up-link/*'])).rejects.toThrow(
+      /up-link\/\* is a symbolic link pointing outside/,
+    );
+    expect(rels(await resolveSources(ctx, ['src-link/util/*.go']))).toEqual(['file:src-link/util/util.go']);
   });
 });
 

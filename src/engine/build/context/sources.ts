@@ -82,7 +82,7 @@ export async function resolveSources(
   const out: ResolvedSource[] = [];
   for (const source of patterns) {
     const pattern = cleanPattern(source);
-    const matches = hasWildcard(pattern) ? await globMatches(root, pattern, ignore) : [pattern];
+    const matches = hasWildcard(pattern) ? await globMatches(root, pattern, source, ignore) : [pattern];
     if (matches.length === 0 || (pattern !== '' && ignore(pattern))) throw notFound(source);
     for (const rel of matches) {
       if (exclude?.(rel) === true) continue;
@@ -103,22 +103,21 @@ function notFound(source: string): BerthError {
 async function globMatches(
   root: string,
   pattern: string,
-  ignore: (rel: string) => boolean,
+  source: string,
+  ignore: IgnoreMatcher,
 ): Promise<string[]> {
   const regexp = patternToRegExp(pattern);
   const prefix = literalPrefix(pattern);
   const limit = maxDepth(pattern);
-  let start: Stats;
-  try {
-    start = await lstat(prefix === '' ? root : `${root}/${prefix}`);
-  } catch {
-    return [];
-  }
-  if (!start.isDirectory()) return [];
+  // The literal part may go through links: resolve it inside the context before reading anything.
+  const realPrefix = await resolveInContext(root, prefix, source);
+  const start = realPrefix === '' ? root : `${root}/${realPrefix}`;
+  const info = await lstat(start).catch(() => undefined);
+  if (info?.isDirectory() !== true) return [];
   const matches: string[] = [];
   const filter = (rel: string, stat: Stats) =>
     rel.split('/').length > limit || prunable(ignore, rel, stat) ? ('prune' as const) : ('keep' as const);
-  for await (const { rel } of walkTree(prefix === '' ? root : `${root}/${prefix}`, { filter }, prefix)) {
+  for await (const { rel } of walkTree(start, { filter }, prefix)) {
     if (regexp.test(rel) && !ignore(rel)) matches.push(rel);
   }
   return matches;
