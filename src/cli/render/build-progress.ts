@@ -67,8 +67,11 @@ export class BuildPrinter {
         const step = this.steps.get(berth.step);
         if (step === undefined) return;
         this.flush('  │ ');
-        if (!step.cached && /^(RUN|COPY|ADD|WORKDIR)\b/i.test(step.text)) this.run++;
-        this.line(`${step.label} ${step.cached ? 'CACHED' : `done in ${seconds(berth.ms)}`}`);
+        // Steps that only change the config take no time worth a line; FROM does when it pulled.
+        const makesLayer = /^(RUN|COPY|ADD|WORKDIR|ONBUILD)\b/i.test(step.text);
+        if (!step.cached && makesLayer) this.run++;
+        if (step.cached) this.line(`${step.label} CACHED`);
+        else if (makesLayer || berth.ms >= 100) this.line(`${step.label} done in ${seconds(berth.ms)}`);
         return;
       }
     }

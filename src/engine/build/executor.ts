@@ -290,7 +290,11 @@ class BuildRun {
       state = cloneState(await this.stageResult(earlier.index));
       this.onEvent({ type: 'step-done', step, id: shortId(state.key), ms: 0 });
     } else {
-      state = await this.baseState(imageRef, stage.from.platform, step);
+      try {
+        state = await this.baseState(imageRef, stage.from.platform, step);
+      } catch (error) {
+        throw locate(error, stage.from, step, this.total);
+      }
     }
     const scope = new StageScope(this.options.buildArgs, (name) => this.consumed.add(name));
     // ONBUILD triggers of the base image run first, then are not inherited further.

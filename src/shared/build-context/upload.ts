@@ -4,7 +4,7 @@
 // build` and the compose layer alike. Invariant: nothing outside the listed directories and files is read.
 
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import * as tar from 'tar-stream';
@@ -35,6 +35,7 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 export async function packUpload(upload: BuildUpload): Promise<PackedUpload> {
   const contextDir = resolve(upload.contextDir);
+  await requireDirectory(contextDir, 'build context');
   let dockerfile: string;
   let generated: { name: string; content: Buffer } | undefined;
   if ('inline' in upload.dockerfile) {
@@ -61,6 +62,7 @@ export async function packUpload(upload: BuildUpload): Promise<PackedUpload> {
   for (const [name, dir] of Object.entries(upload.namedContexts ?? {})) {
     if (!NAME.test(name))
       throw new BerthError('InvalidArgument', `build context name "${name}" is not valid`);
+    await requireDirectory(dir, `build context "${name}"`);
     const namedIgnore = await readDockerignore(dir, 'Dockerfile');
     sources.push({ prefix: `${EXTRAS}/contexts/${name}/`, tar: packContext(dir, { ignore: namedIgnore }) });
   }
@@ -72,6 +74,12 @@ export async function packUpload(upload: BuildUpload): Promise<PackedUpload> {
   }
   const extras = sources.length > 1 || files.some((f) => f.name.startsWith(`${EXTRAS}/`));
   return { tar: combine(sources, files), dockerfile, extras };
+}
+
+async function requireDirectory(dir: string, what: string): Promise<void> {
+  const info = await stat(dir).catch(() => undefined);
+  if (info === undefined) throw new BerthError('NotFound', `${what} ${dir} does not exist`);
+  if (!info.isDirectory()) throw new BerthError('InvalidArgument', `${what} ${dir} is not a directory`);
 }
 
 function generatedName(content: Buffer): string {
@@ -89,6 +97,8 @@ function combine(
   void (async () => {
     for (const source of sources) {
       const extract = tar.extract();
+      // pipe() does not pass errors on: a failed walk must end the iteration below, not leave it waiting.
+      source.tar.once('error', (error) => extract.destroy(error));
       source.tar.pipe(extract);
       for await (const entry of extract) {
         const header = { ...entry.header, name: `${source.prefix}${entry.header.name}` };

@@ -181,10 +181,7 @@ describe('berth image build', () => {
     expect(first.stdout).not.toContain('CACHED');
     const second = await berth(['image', 'build', '-t', 'cached:1', dir]);
     expect(second.stdout.match(/CACHED/g)).toHaveLength(4);
-    // Only FROM (which has nothing to run) reports a time: every other step came from the cache.
-    expect(second.stdout.split('\n').filter((line) => line.includes('done in'))).toEqual([
-      '[1/5] done in 0.0s',
-    ]);
+    expect(second.stdout).not.toContain('done in');
     const id = (text: string) => /Built (sha256:[0-9a-f]{64})/.exec(text)?.[1];
     expect(id(second.stdout)).toBe(id(first.stdout));
   });
