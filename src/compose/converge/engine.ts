@@ -237,6 +237,61 @@ export class ComposeEngine {
     return result.StatusCode;
   }
 
+  /**
+   * Runs a command in a running container and waits for it (lifecycle hooks): its exit code and its output.
+   * The start is a plain (not upgraded) request whose answer ends when the command has exited, which Docker
+   * Engine and berth's engine both serve.
+   */
+  async exec(
+    id: string,
+    request: { Cmd: string[]; Env?: string[]; User?: string; WorkingDir?: string; Privileged?: boolean },
+    signal?: AbortSignal,
+  ): Promise<{ exitCode: number; output: string }> {
+    const created = await this.transport.requestJson<{ Id: string }>({
+      method: 'POST',
+      path: `/containers/${id}/exec`,
+      body: { AttachStdin: false, AttachStdout: true, AttachStderr: true, Tty: false, ...request },
+    });
+    const response = await this.transport.request({
+      method: 'POST',
+      path: `/exec/${created.Id}/start`,
+      body: { Detach: false, Tty: false },
+      ...(signal === undefined ? {} : { signal }),
+    });
+    expectOk(response);
+    const output = demultiplex(response.body);
+    // The engine may record the exit code a moment after the stream closes.
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const state = await this.transport.requestJson<{ Running: boolean; ExitCode: number | null }>({
+        path: `/exec/${created.Id}/json`,
+      });
+      if (!state.Running && state.ExitCode !== null) return { exitCode: state.ExitCode, output };
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new BerthError('Internal', `exec in container ${id} did not report an exit code`);
+  }
+
+  /** Pushes an image (all of its tags when none is given), reading the progress stream to its end. */
+  async push(
+    reference: string,
+    onProgress?: (line: { status?: string; id?: string }) => void,
+    auth = 'e30=',
+  ): Promise<void> {
+    const [name, tag] = splitTag(reference);
+    const response = await this.transport.request({
+      method: 'POST',
+      path: `/images/${name.split('/').map(encodeURIComponent).join('/')}/push`,
+      query: { tag },
+      headers: { 'X-Registry-Auth': auth },
+    });
+    expectOk(response);
+    for (const line of progressLines(response.body)) {
+      if (line.error !== undefined || line.errorDetail !== undefined)
+        throw new BerthError('Unavailable', line.errorDetail?.message ?? line.error ?? 'push failed');
+      onProgress?.(line);
+    }
+  }
+
   /** The last lines of a container's output (for error messages). */
   async tail(id: string, lines: number): Promise<string> {
     const response = await this.transport.request({
@@ -270,6 +325,21 @@ function expectOk(response: { status: number; body: Buffer }): void {
     response.status === 404 ? 'NotFound' : response.status === 409 ? 'Conflict' : 'Internal',
     message,
   );
+}
+
+interface ProgressLine {
+  status?: string;
+  id?: string;
+  error?: string;
+  errorDetail?: { message?: string };
+}
+
+function progressLines(body: Buffer): ProgressLine[] {
+  return body
+    .toString('utf8')
+    .split('\n')
+    .filter((text) => text.trim() !== '')
+    .map((text) => JSON.parse(text) as ProgressLine);
 }
 
 /** `repo:tag` → [repo, tag]; a digest or no tag leaves the tag out. */
