@@ -271,7 +271,10 @@ export class ComposeEngine {
     throw new BerthError('Internal', `exec in container ${id} did not report an exit code`);
   }
 
-  /** Pushes an image (all of its tags when none is given), reading the progress stream to its end. */
+  /**
+   * Pushes an image (`latest` when the reference has no tag), reading the progress stream to its end. `auth` is
+   * the X-Registry-Auth header value (no credentials by default).
+   */
   async push(
     reference: string,
     onProgress?: (line: { status?: string; id?: string }) => void,
@@ -281,7 +284,7 @@ export class ComposeEngine {
     const response = await this.transport.request({
       method: 'POST',
       path: `/images/${name.split('/').map(encodeURIComponent).join('/')}/push`,
-      query: { tag },
+      query: { tag: reference.includes('@') ? undefined : (tag ?? 'latest') },
       headers: { 'X-Registry-Auth': auth },
     });
     expectOk(response);

@@ -47,7 +47,10 @@ describe('preStartRequest', () => {
         Cmd: ['httpd'],
         Env: ['X=1'],
         Labels: { 'com.docker.compose.service': 'web' },
-        HostConfig: { PortBindings: { '80/tcp': [{ HostPort: '8080' }] }, RestartPolicy: { Name: 'always' } },
+        HostConfig: {
+          PortBindings: { '80/tcp': [{ HostIp: '', HostPort: '8080' }] },
+          RestartPolicy: { Name: 'always' },
+        },
       },
       { command: ['sh', '-c', 'migrate'], environment: { Y: '2' }, image: 'tools' },
       0,
