@@ -77,7 +77,7 @@ export async function runPreStop(
       if (exitCode !== 0) {
         const tail = lastLines(output);
         reporter.warn(
-          `pre_stop hook ${index + 1} of ${container.name} exited with code ${exitCode}` +
+          `pre_stop hook ${index + 1} of ${container.name} failed with exit code ${exitCode}` +
             (tail === '' ? '' : `: ${tail}`),
         );
       }
@@ -142,7 +142,7 @@ export async function runPreStart(
       reporter.event('Container', name, 'Error');
       throw new BerthError(
         'FailedPrecondition',
-        `service "${service.name}": pre_start step ${index + 1} (${hook.command.join(' ')}) exited with code ${exitCode}` +
+        `service "${service.name}": pre_start step ${index + 1} (${hook.command.join(' ')}) failed with exit code ${exitCode}` +
           (tail === '' ? '' : `:\n${tail}`),
       );
     }
