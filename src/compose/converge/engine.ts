@@ -9,6 +9,7 @@ import type {
   ContainerSummary,
 } from '../../engine/api/containers.js';
 import type { EventMessage } from '../../engine/api/events.js';
+import { compareApiVersions } from '../../engine/api/version.js';
 import { LABEL } from '../create/labels.js';
 
 export interface TransportRequest {
@@ -21,6 +22,8 @@ export interface TransportRequest {
 }
 
 export interface EngineTransport {
+  /** The API version the transport negotiated (undefined: the engine's default). */
+  readonly apiVersion?: string | undefined;
   requestJson<T>(request: TransportRequest): Promise<T>;
   request(request: TransportRequest): Promise<{ status: number; body: Buffer }>;
   events(options: {
@@ -159,13 +162,40 @@ export class ComposeEngine {
     await this.transport.requestJson({ method: 'DELETE', path: `/images/${encodeURIComponent(reference)}` });
   }
 
+  /**
+   * Creates a container. Engines older than API 1.44 (Docker 20.10 speaks 1.41) take one network at create: the
+   * container is made on its primary network and connected to the others before it starts.
+   */
   async createContainer(name: string, body: ContainerCreateRequest): Promise<string> {
+    const endpoints = Object.entries(body.NetworkingConfig?.EndpointsConfig ?? {});
+    const version = this.transport.apiVersion;
+    const oneAtCreate =
+      endpoints.length > 1 && version !== undefined && compareApiVersions(version, '1.44') < 0;
+    const primary = endpoints.find(([network]) => network === body.HostConfig?.NetworkMode) ?? endpoints[0];
     const created = await this.transport.requestJson<ContainerCreateResponse>({
       method: 'POST',
       path: '/containers/create',
       query: { name },
-      body,
+      body:
+        oneAtCreate && primary !== undefined
+          ? { ...body, NetworkingConfig: { EndpointsConfig: { [primary[0]]: primary[1] } } }
+          : body,
     });
+    if (oneAtCreate) {
+      try {
+        for (const [network, endpoint] of endpoints) {
+          if (network === primary?.[0]) continue;
+          await this.transport.requestJson({
+            method: 'POST',
+            path: `/networks/${encodeURIComponent(network)}/connect`,
+            body: { Container: created.Id, EndpointConfig: endpoint },
+          });
+        }
+      } catch (error) {
+        await this.remove(created.Id, { force: true }).catch(() => undefined);
+        throw error;
+      }
+    }
     return created.Id;
   }
 
