@@ -1,6 +1,7 @@
 // The verbs that act on a project's existing containers: start and unpause in dependency order, stop, kill,
-// pause and rm with dependents first, restart as stop then start. Each works on the named services (all when
-// none is named) and reports per container.
+// pause and rm with dependents first, restart as stop then start (with the dependants that ask for it through
+// depends_on restart: true). Each works on the named services (all when none is named) and reports per
+// container; start runs post_start hooks, stop and restart run pre_stop hooks first.
 import { BerthError } from '../../shared/errors.js';
 import { ServiceGraph } from '../graph/graph.js';
 import type { Project } from '../model/types.js';
@@ -183,7 +184,10 @@ export async function removeServices(
       project,
       containers.filter((c) => c.state === 'running' || c.state === 'paused'),
       'dependents-first',
-      reported(reporter, 'Stopping', 'Stopped', (c) => engine.stop(c.id)),
+      reported(reporter, 'Stopping', 'Stopped', async (c) => {
+        await runPreStop(engine, project.services[c.service], c, reporter);
+        await engine.stop(c.id);
+      }),
     );
     containers = await projectContainers(project, engine, selection);
   }
