@@ -69,6 +69,15 @@ services:
         working_dir: /tmp
     pre_stop:
       - command: ["sh", "-c", "echo stopping >> /out/pre_stop"]
+  replicas:
+    image: ${IMAGE}
+    command: ${idle}
+    scale: 2
+    volumes: ["${out}:/out"]
+    pre_start:
+      - command: ["sh", "-c", "echo once >> /out/replicas"]
+      - command: ["sh", "-c", "echo each >> /out/replicas"]
+        per_replica: true
   broken:
     profiles: [broken]
     image: ${IMAGE}
@@ -95,14 +104,18 @@ services:
     expect(up.exitCode).toBe(0);
     expect(await readFile(path.join(out, 'pre_start'), 'utf8')).toBe('init-one\ninit-two\n');
     expect(await readFile(path.join(out, 'post_start'), 'utf8')).toBe('started 65534 /tmp\n');
-    // The steps' containers are gone once they succeeded; only the service's container is left.
+    // Steps without per_replica run once for the service, the others for each replica.
+    expect(await readFile(path.join(out, 'replicas'), 'utf8')).toBe('once\neach\neach\n');
+    // The steps' containers are gone once they succeeded; only the services' containers are left.
     const ps = await berth(['-f', file, 'ps', '-a', '--format', 'json']);
-    expect(
-      ps.stdout
-        .trim()
-        .split('\n')
-        .map((line) => (JSON.parse(line) as { Name: string }).Name),
-    ).toEqual(['hooks-app-1']);
+    const names = ps.stdout
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { Name: string }).Name);
+    expect(names).toEqual(['hooks-app-1', 'hooks-replicas-1', 'hooks-replicas-2']);
+    // A second up changes nothing and runs no step again.
+    expect((await berth(['-f', file, 'up', '-d'])).exitCode).toBe(0);
+    expect(await readFile(path.join(out, 'pre_start'), 'utf8')).toBe('init-one\ninit-two\n');
   });
 
   it('runs pre_stop before stop and down, and post_start again on start', async () => {
@@ -126,9 +139,11 @@ services:
     expect(pre.stderr).toContain('pre_start step 1');
     expect(pre.stderr).toContain('exit code 4');
     expect(pre.stderr).toContain('init says no');
-    // The failed step's container is kept for its logs.
+    // The failed step's container is kept for its logs; the service's container is not, so the next up runs
+    // the steps again.
     const kept = await berth(['container', 'logs', 'hooks-broken-init-1-pre_start-1']);
     expect(kept.stdout).toContain('init says no');
+    expect((await berth(['container', 'inspect', 'hooks-broken-init-1'])).exitCode).not.toBe(0);
     await berth(['container', 'rm', '-f', 'hooks-broken-init-1-pre_start-1']);
   });
 });

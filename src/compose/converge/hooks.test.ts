@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Project, Service } from '../model/types.js';
+import type { ContainerCreateRequest } from '../../engine/api/containers.js';
 import { HOOK_LABEL, hookExec, preStartRequest } from './hooks.js';
 import { restartCascade } from './lifecycle.js';
 import { onlyOptionallyNeeded } from './up.js';
@@ -40,28 +41,44 @@ describe('hookExec', () => {
 });
 
 describe('preStartRequest', () => {
+  const body: ContainerCreateRequest = {
+    Image: 'app',
+    Entrypoint: ['tini', '--'],
+    Cmd: ['serve'],
+    User: '1000',
+    Env: ['X=1'],
+    Labels: { 'com.docker.compose.service': 'web' },
+    HostConfig: {
+      PortBindings: { '80/tcp': [{ HostIp: '', HostPort: '8080' }] },
+      RestartPolicy: { Name: 'always' },
+    },
+  };
+
   it("runs the step's command in the service's container config, labelled, without ports or restarts", () => {
-    const request = preStartRequest(
-      {
-        Image: 'busybox',
-        Cmd: ['httpd'],
-        Env: ['X=1'],
-        Labels: { 'com.docker.compose.service': 'web' },
-        HostConfig: {
-          PortBindings: { '80/tcp': [{ HostIp: '', HostPort: '8080' }] },
-          RestartPolicy: { Name: 'always' },
-        },
-      },
-      { command: ['sh', '-c', 'migrate'], environment: { Y: '2' }, image: 'tools' },
-      0,
-    );
-    expect(request.Image).toBe('tools');
-    expect(request.Entrypoint).toEqual(['sh']);
-    expect(request.Cmd).toEqual(['-c', 'migrate']);
+    const request = preStartRequest(body, { command: ['./migrate'], environment: { Y: '2' } }, 0);
+    expect(request.Image).toBe('app');
+    expect(request.Entrypoint).toEqual(['tini', '--']);
+    expect(request.Cmd).toEqual(['./migrate']);
+    expect(request.User).toBe('1000');
     expect(request.Env).toEqual(['X=1', 'Y=2']);
     expect(request.Labels?.[HOOK_LABEL]).toBe('pre_start');
     expect(request.HostConfig?.PortBindings).toBeUndefined();
     expect(request.HostConfig?.RestartPolicy).toEqual({ Name: 'no' });
+  });
+
+  it("uses another image's own entrypoint, user and command unless the step sets them", () => {
+    const request = preStartRequest(body, { command: [], image: 'busybox' }, 1);
+    expect(request.Image).toBe('busybox');
+    expect(request.Entrypoint).toBeUndefined();
+    expect(request.Cmd).toBeUndefined();
+    expect(request.User).toBeUndefined();
+    const chown = preStartRequest(
+      body,
+      { command: ['chown', '-R', '1000', '/data'], image: 'busybox', user: 'root' },
+      1,
+    );
+    expect(chown.Cmd).toEqual(['chown', '-R', '1000', '/data']);
+    expect(chown.User).toBe('root');
   });
 });
 

@@ -87,47 +87,60 @@ export async function runPreStop(
   }
 }
 
-/** The create request of one pre_start step: the service container's, with the step's command and user. */
+/**
+ * The create request of one pre_start step: the service container's (its networks, volumes, environment, user
+ * and working dir), with the step's command as the command, its environment added, and its own image, user and
+ * working dir when it names them. Without a command the image's own runs.
+ */
 export function preStartRequest(
   body: ContainerCreateRequest,
   hook: ServiceHook,
   index: number,
 ): ContainerCreateRequest {
   const exec = hookExec(hook);
-  const ports = { ...body.HostConfig };
-  // A step publishes no ports (the service's container will) and is not restarted.
-  delete ports.PortBindings;
-  return {
+  const request: ContainerCreateRequest = {
     ...body,
-    ...(hook.image === undefined ? {} : { Image: hook.image }),
-    Entrypoint: exec.Cmd.slice(0, 1),
-    Cmd: exec.Cmd.slice(1),
     Env: [...(body.Env ?? []), ...(exec.Env ?? [])],
-    ...(exec.User === undefined ? {} : { User: exec.User }),
-    ...(exec.WorkingDir === undefined ? {} : { WorkingDir: exec.WorkingDir }),
     Healthcheck: { Test: ['NONE'] },
     Labels: { ...body.Labels, [HOOK_LABEL]: 'pre_start', [`${HOOK_LABEL}.index`]: String(index + 1) },
-    HostConfig: {
-      ...ports,
-      RestartPolicy: { Name: 'no' },
-      AutoRemove: false,
-      ...(exec.Privileged === true ? { Privileged: true } : {}),
-    },
   };
+  if (hook.image !== undefined) {
+    // Another image: its own entrypoint and user unless the step sets them.
+    request.Image = hook.image;
+    delete request.Entrypoint;
+    delete request.User;
+  }
+  if (exec.Cmd.length > 0) request.Cmd = exec.Cmd;
+  else delete request.Cmd;
+  if (exec.User !== undefined) request.User = exec.User;
+  if (exec.WorkingDir !== undefined) request.WorkingDir = exec.WorkingDir;
+  const host = { ...body.HostConfig };
+  // A step publishes no ports (the service's container does) and is never restarted.
+  delete host.PortBindings;
+  request.HostConfig = {
+    ...host,
+    RestartPolicy: { Name: 'no' },
+    AutoRemove: false,
+    ...(exec.Privileged === true ? { Privileged: true } : {}),
+  };
+  return request;
 }
 
 /**
- * Runs the service's pre_start steps, in order, each in its own container named `<name>-pre_start-<n>`; throws
- * with the exit code and last output of the first that fails (its container is kept).
+ * Runs the service's pre_start steps for a container just created, in order, each in its own container named
+ * `<name>-pre_start-<n>`: the steps with `per_replica` for every replica, the others once for the service (with
+ * its first replica, before any replica starts). Throws with the exit code and last output of the first that
+ * fails (its container is kept).
  */
 export async function runPreStart(
   engine: ComposeEngine,
   service: Service,
-  container: { name: string; body: ContainerCreateRequest },
+  container: { name: string; number: number; body: ContainerCreateRequest },
   reporter: Reporter,
   signal?: AbortSignal,
 ): Promise<void> {
   for (const [index, hook] of (service.pre_start ?? []).entries()) {
+    if (hook.per_replica !== true && container.number !== 1) continue;
     const name = `${container.name}-pre_start-${index + 1}`;
     const stale = await engine.inspect(name).catch(() => undefined);
     if (stale !== undefined) await engine.remove(stale.Id, { force: true });
@@ -142,7 +155,7 @@ export async function runPreStart(
       reporter.event('Container', name, 'Error');
       throw new BerthError(
         'FailedPrecondition',
-        `service "${service.name}": pre_start step ${index + 1} (${hook.command.join(' ')}) failed with exit code ${exitCode}` +
+        `service "${service.name}": pre_start step ${index + 1}${hook.command.length > 0 ? ` (${hook.command.join(' ')})` : ''} failed with exit code ${exitCode}` +
           (tail === '' ? '' : `:\n${tail}`),
       );
     }

@@ -379,7 +379,7 @@ async function createContainer(
     const id = await engine.createContainer(name, body);
     reporter.event('Container', name, 'Created');
     if (options.noStart !== true) {
-      await runPreStart(engine, service, { name, body }, reporter, options.signal);
+      await preStartOrRemove(engine, service, { id, name, number, body }, reporter, options.signal);
       await startReported(engine, service, id, name, reporter);
     }
     return { id, name };
@@ -400,10 +400,29 @@ async function createContainer(
   }
   reporter.event('Container', name, 'Recreated');
   if (options.noStart !== true) {
-    await runPreStart(engine, service, { name, body: request }, reporter, options.signal);
+    await preStartOrRemove(engine, service, { id, name, number, body: request }, reporter, options.signal);
     await startReported(engine, service, id, name, reporter);
   }
   return { id, name };
+}
+
+/**
+ * pre_start steps for a container just created; when one fails the container goes too, so the next `up` creates
+ * it again and runs the steps again.
+ */
+async function preStartOrRemove(
+  engine: ComposeEngine,
+  service: Service,
+  container: { id: string; name: string; number: number; body: ContainerCreateRequest },
+  reporter: Reporter,
+  signal?: AbortSignal,
+): Promise<void> {
+  try {
+    await runPreStart(engine, service, container, reporter, signal);
+  } catch (error) {
+    await engine.remove(container.id, { force: true }).catch(() => undefined);
+    throw error;
+  }
 }
 
 async function startReported(
