@@ -144,7 +144,11 @@ services:
     const kept = await berth(['container', 'logs', 'hooks-broken-init-1-pre_start-1']);
     expect(kept.stdout).toContain('init says no');
     expect((await berth(['container', 'inspect', 'hooks-broken-init-1'])).exitCode).not.toBe(0);
-    await berth(['container', 'rm', '-f', 'hooks-broken-init-1-pre_start-1']);
+    // It is no replica of the service: ps leaves it out, and down removes it.
+    const ps = await berth(['-f', file, '--profile', 'broken', 'ps', '-a', '--format', 'json']);
+    expect(ps.stdout).not.toContain('pre_start');
+    expect((await berth(['-f', file, '--profile', 'broken', 'down', '-t', '0'])).exitCode).toBe(0);
+    expect((await berth(['container', 'inspect', 'hooks-broken-init-1-pre_start-1'])).exitCode).not.toBe(0);
   });
 });
 

@@ -6,11 +6,12 @@
 // removed, a failed one is kept (labelled com.docker.compose.hook=pre_start) for its logs.
 import { BerthError, messageOf } from '../../shared/errors.js';
 import type { ContainerCreateRequest } from '../../engine/api/containers.js';
+import { LABEL } from '../create/labels.js';
 import type { Service, ServiceHook } from '../model/types.js';
 import type { ComposeEngine } from './engine.js';
 import type { Reporter } from './reporter.js';
 
-export const HOOK_LABEL = 'com.docker.compose.hook';
+export const HOOK_LABEL = LABEL.hook;
 
 export interface HookExec {
   Cmd: string[];
