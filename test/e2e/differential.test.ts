@@ -1,6 +1,6 @@
 // The differential set: one compose project (networks with aliases, named and anonymous volumes, a bind, env and
 // env_file, published ports, labels, a healthcheck, depends_on conditions, scale, a one-shot job and a failing
-// one, then a change to one service) brought up by berth's compose layer once on berth's embedded engine and
+// one, post_start and pre_start hooks, then a change to one service) brought up by berth's compose layer once on berth's embedded engine and
 // once on Docker Engine (a private dockerd, driven with --host), and the resulting containers compared: names,
 // compose labels, networks and aliases, mounts, env, published ports, states and exit codes, and which
 // containers the change recreated. Skipped, saying why, when dockerd is not installed.
@@ -30,7 +30,10 @@ const composeText = (port: number) => `name: diff
 services:
   db:
     image: ${IMAGE}
-    command: ["sh", "-c", "touch /tmp/ready; trap 'exit 0' TERM; while true; do sleep 1; done"]
+    command: ${idle}
+    # The healthcheck passes once the post_start hook has run.
+    post_start:
+      - command: ["touch", "/tmp/ready"]
     networks:
       back:
         aliases: [database, store]
@@ -78,6 +81,10 @@ services:
     command: ${idle}
     scale: 2
     depends_on: [api]
+    pre_start:
+      - command: ["sh", "-c", "test -f /data/migrated"]
+    volumes:
+      - data:/data:ro
   failing:
     image: ${IMAGE}
     command: ["sh", "-c", "exit 3"]
