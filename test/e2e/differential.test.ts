@@ -177,6 +177,7 @@ interface Run {
   recreated: string[];
   volumesAfterDown: string[];
   leftAfterDown: number;
+  verbs: Record<string, unknown>;
 }
 
 describe.skipIf(dockerd === undefined)(`differential: berth's engine and Docker Engine${skipReason}`, () => {
@@ -228,6 +229,22 @@ describe.skipIf(dockerd === undefined)(`differential: berth's engine and Docker 
       // The page is served through the published port on both.
       const page = await fetch(`http://127.0.0.1:${port}/`);
       expect(await page.text()).toBe('same on both\n');
+      // The everyday verbs answer the same on both.
+      const verbs = {
+        ps: (await berth(['ps', '-a', '--format', 'json'])).stdout
+          .split('\n')
+          .filter((line) => line !== '')
+          .map((line) => {
+            const row = JSON.parse(line) as { Name: string; Service: string; State: string };
+            return `${row.Name} ${row.Service} ${row.State}`;
+          }),
+        exec: (await berth(['exec', '-T', 'db', 'sh', '-c', 'test -f /tmp/ready && echo ready'])).stdout,
+        port: (await berth(['port', 'api', '8080'])).stdout,
+        logs: (await berth(['logs', '--no-log-prefix', 'migrate'])).stdout,
+        restart: (await berth(['restart', '-t', '1', 'worker'])).exitCode,
+        stop: (await berth(['stop', '-t', '1', 'api'])).exitCode,
+        start: (await berth(['start', 'api'])).exitCode,
+      };
       const down = await berth(['down', '-v', '-t', '1']);
       expect(down.exitCode, `down on ${engine}:\n${down.stderr}`).toBe(0);
       const volumes = await client.requestJson<{ Volumes: Array<{ Name: string }> | null }>({
@@ -239,6 +256,7 @@ describe.skipIf(dockerd === undefined)(`differential: berth's engine and Docker 
         recreated,
         volumesAfterDown: (volumes.Volumes ?? []).map((v) => v.Name).filter((n) => n.startsWith('diff_')),
         leftAfterDown: (await containersOf(client)).length,
+        verbs,
       };
     } finally {
       client.close();
@@ -267,6 +285,9 @@ describe.skipIf(dockerd === undefined)(`differential: berth's engine and Docker 
       expect(container, `${container.name} after the first up`).toEqual(docker.first[index]);
     for (const [index, container] of berth.afterChange.entries())
       expect(container, `${container.name} after the change`).toEqual(docker.afterChange[index]);
+    expect(berth.verbs).toEqual(docker.verbs);
+    expect(berth.verbs.exec).toBe('ready');
+    expect(berth.verbs.port).toBe(`127.0.0.1:${port}`);
   });
 });
 
