@@ -91,6 +91,7 @@ async function clearEngine(socket: string): Promise<string[]> {
 export async function startDockerd(pool = 'base=10.214.0.0/16,size=24'): Promise<PrivateDockerd> {
   const binary = dockerdPath();
   if (binary === undefined) throw new Error('dockerd is not installed');
+  const hadDocker0 = existsSync('/sys/class/net/docker0');
   const dir = await mkdtemp(path.join(os.tmpdir(), 'berth-dockerd-'));
   const socket = path.join(dir, 'docker.sock');
   const logFile = path.join(dir, 'dockerd.log');
@@ -142,7 +143,15 @@ export async function startDockerd(pool = 'base=10.214.0.0/16,size=24'): Promise
       for (const bridge of bridges)
         if (existsSync(`/sys/class/net/${bridge}`))
           await execa('ip', ['link', 'del', bridge], { reject: false });
-      await rm(dir, { recursive: true, force: true });
+      // What must not be left: the processes, a docker0 bridge it should never have made, mounts under its root.
+      const left = [
+        ...(alive(pid) ? [`dockerd (pid ${pid})`] : []),
+        ...(containerd !== undefined && alive(containerd) ? [`containerd (pid ${containerd})`] : []),
+        ...(!hadDocker0 && existsSync('/sys/class/net/docker0') ? ['the docker0 bridge'] : []),
+        ...(await mountsUnder(dir)).map((mount) => `mount ${mount}`),
+      ];
+      if (left.length === 0) await rm(dir, { recursive: true, force: true });
+      else throw new Error(`the private dockerd left behind: ${left.join(', ')}`);
     },
   };
   const deadline = Date.now() + 30_000;
@@ -153,7 +162,7 @@ export async function startDockerd(pool = 'base=10.214.0.0/16,size=24'): Promise
     if (ping?.exitCode === 0) break;
     if (child.exitCode !== null || Date.now() > deadline) {
       const text = await dockerd.log();
-      await dockerd.stop();
+      await dockerd.stop().catch(() => undefined);
       throw new Error(`dockerd did not start:\n${text.split('\n').slice(-20).join('\n')}`);
     }
     await sleep(200);
