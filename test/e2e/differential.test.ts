@@ -295,3 +295,5 @@ describe.skipIf(dockerd === undefined)(`differential: berth's engine and Docker 
 describe.runIf(dockerd === undefined)('differential', () => {
   it.skip('needs Docker Engine (dockerd) installed to compare with', () => undefined);
 });
+if (dockerd === undefined)
+  process.stderr.write('differential set skipped: dockerd is not installed (or BERTH_TEST_DOCKERD=none)\n');

@@ -18,8 +18,13 @@ export interface PrivateDockerd {
   stop(): Promise<void>;
 }
 
-/** Where dockerd is, or undefined when Docker Engine is not installed. */
+/**
+ * Where dockerd is, or undefined when Docker Engine is not installed. BERTH_TEST_DOCKERD names another binary,
+ * or `none` to leave Docker out.
+ */
 export function dockerdPath(): string | undefined {
+  const chosen = process.env.BERTH_TEST_DOCKERD;
+  if (chosen !== undefined && chosen !== '') return chosen === 'none' ? undefined : chosen;
   for (const dir of (process.env.PATH ?? '/usr/sbin:/usr/bin').split(':').concat(['/usr/sbin', '/usr/bin'])) {
     const candidate = path.join(dir, 'dockerd');
     if (existsSync(candidate)) return candidate;
