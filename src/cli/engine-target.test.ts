@@ -16,7 +16,7 @@ describe('engine target', () => {
     expect(externalHost({ DOCKER_HOST: '' })).toBeUndefined();
     expect(externalHost({ BERTH_HOST: 'unix:///run/berth/berth.sock' })).toBeUndefined();
     expect(externalHost({ DOCKER_HOST: 'unix:///run/docker.sock' })).toBe('/run/docker.sock');
-    setHostOption('unix:///tmp/other.sock');
-    expect(externalHost({ DOCKER_HOST: 'unix:///run/docker.sock' })).toBe('/tmp/other.sock');
+    setHostOption('unix:///run/other.sock');
+    expect(externalHost({ DOCKER_HOST: 'unix:///run/docker.sock' })).toBe('/run/other.sock');
   });
 });
