@@ -9,4 +9,6 @@ export interface GlobalOptions {
   envFile?: string[];
   progress: 'auto' | 'tty' | 'plain' | 'json' | 'quiet';
   ansi: 'auto' | 'never' | 'always';
+  /** `--host`: another engine's unix socket. */
+  host?: string;
 }

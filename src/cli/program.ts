@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { registerCommands } from './commands/index.js';
 import { reportError, EXIT_USAGE } from './exit.js';
 import { VERSION } from '../shared/version.js';
+import { setHostOption } from './engine-target.js';
 
 export function buildProgram(): Command {
   const program = new Command('berth')
@@ -28,6 +29,12 @@ export function buildProgram(): Command {
         .default('auto'),
     )
     .addOption(
+      new Option(
+        '-H, --host <socket>',
+        "drive the engine at this unix socket (default: DOCKER_HOST, else berth's own)",
+      ),
+    )
+    .addOption(
       new Option('--ansi <when>', 'control characters in output')
         .choices(['auto', 'never', 'always'])
         .default('auto'),
@@ -36,7 +43,10 @@ export function buildProgram(): Command {
     .enablePositionalOptions()
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(text) });
+    .configureOutput({ outputError: (text, write) => write(text) })
+    .hook('preAction', (_program, action) => {
+      setHostOption((action.optsWithGlobals() as { host?: string }).host);
+    });
   registerCommands(program);
   return program;
 }

@@ -3,8 +3,8 @@
 import { ComposeEngine } from '../../compose/converge/engine.js';
 import { loadProject } from '../../compose/load/index.js';
 import type { Project } from '../../compose/model/types.js';
-import { connectOrStart, type EngineClient } from '../../engine/client/index.js';
-import { resolveEngineConfig } from '../../engine/config.js';
+import type { EngineClient } from '../../engine/client/index.js';
+import { connectEngine } from '../engine-target.js';
 import type { GlobalOptions } from '../global-options.js';
 import { loadOptionsFrom } from '../project-options.js';
 import { printWarnings } from '../render/warnings.js';
@@ -24,7 +24,7 @@ export async function openProject(
     loadOptionsFrom(globals, services.length > 0 ? { services: [...services] } : {}),
   );
   printWarnings(loaded.warnings);
-  const { client } = await connectOrStart(resolveEngineConfig());
+  const client = await connectEngine();
   return { project: loaded.project, engine: new ComposeEngine(client), client, close: () => client.close() };
 }
 

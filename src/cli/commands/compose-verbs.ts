@@ -1,9 +1,12 @@
-// `berth create`, `images`, `wait`, `cp`, `events` and `pull`: the compose verbs that create without starting,
-// show the project's images, wait for services to stop, copy files, follow events and fetch images.
+// `berth create`, `images`, `wait`, `cp`, `events`, `pull` and `push`: the compose verbs that create without
+// starting, show the project's images, wait for services to stop, copy files, follow events and move images.
 import { down } from '../../compose/converge/down.js';
 import { projectContainers } from '../../compose/converge/lifecycle.js';
 import type { ObservedContainer } from '../../compose/converge/plan.js';
 import { pullServices } from '../../compose/converge/pull.js';
+import { pushServices } from '../../compose/converge/push.js';
+import { encodeRegistryAuth, registryDomainOfImage } from '../../engine/api/registry.js';
+import { storedAuth } from './registry.js';
 import type { EventMessage } from '../../engine/api/events.js';
 import { LABEL } from '../../compose/create/labels.js';
 import { BerthError } from '../../shared/errors.js';
@@ -206,6 +209,30 @@ export async function pull(flags: Flags, args: string[], globals: GlobalOptions)
         services: args,
         ignoreFailures: flags.ignorePullFailures === true,
         ignoreBuildable: flags.ignoreBuildable === true,
+      },
+      reporter,
+    );
+  } finally {
+    reporter.finish();
+    session.close();
+  }
+}
+
+export async function push(flags: Flags, args: string[], globals: GlobalOptions): Promise<void> {
+  const session = await openProject(globals);
+  const reporter = progressReporter(flags.quiet === true ? 'quiet' : globals.progress);
+  try {
+    await pushServices(
+      session.project,
+      session.engine,
+      {
+        services: args,
+        ignoreFailures: flags.ignorePushFailures === true,
+        includeDeps: flags.includeDeps === true,
+        auth: async (image) => {
+          const auth = await storedAuth(registryDomainOfImage(image));
+          return auth === undefined ? undefined : encodeRegistryAuth(auth);
+        },
       },
       reporter,
     );

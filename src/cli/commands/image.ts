@@ -15,17 +15,17 @@ import type {
   ImageSummary,
   ProgressMessage,
 } from '../../engine/api/images.js';
-import { connectOrStart, jsonLines, type EngineClient } from '../../engine/client/index.js';
-import { resolveEngineConfig } from '../../engine/config.js';
+import { jsonLines, type EngineClient } from '../../engine/client/index.js';
+import { connectEngine } from '../engine-target.js';
 import { humanSize } from '../render/human.js';
 import { historyRows, imageRows, imageTable } from '../render/images.js';
 import { formatTable } from '../render/table.js';
 
 type Options = Record<string, unknown>;
 
-/** Runs `work` with a client of the configured engine (started in the background if needed), then closes it. */
+/** Runs `work` with a client of the engine (the embedded one started in the background if needed), then closes it. */
 export async function withEngine<T>(work: (client: EngineClient) => Promise<T>): Promise<T> {
-  const { client } = await connectOrStart(resolveEngineConfig());
+  const client = await connectEngine();
   try {
     return await work(client);
   } finally {

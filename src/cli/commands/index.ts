@@ -604,7 +604,7 @@ function registerComposeCommands(program: Command): void {
     .option('--no-color', 'monochrome output')
     .option('--no-log-prefix', 'do not prefix output lines with the container name')
     .action(lazy(() => import('./logs.js')));
-  const verbs = (name: 'create' | 'images' | 'wait' | 'cp' | 'events' | 'pull') =>
+  const verbs = (name: 'create' | 'images' | 'wait' | 'cp' | 'events' | 'pull' | 'push') =>
     lazy(() => import('./compose-verbs.js').then((m) => ({ run: m[name] })));
   program
     .command('create')
@@ -660,4 +660,12 @@ function registerComposeCommands(program: Command): void {
     .option('--ignore-buildable', 'skip services that can be built')
     .option('-q, --quiet', 'print nothing but errors')
     .action(verbs('pull'));
+  program
+    .command('push')
+    .description('push the images of the services that build one and name it (build: and image:)')
+    .argument('[services...]')
+    .option('--ignore-push-failures', 'push what can be pushed and warn about the rest')
+    .option('--include-deps', 'also push the images of the services they depend on')
+    .option('-q, --quiet', 'print nothing but errors')
+    .action(verbs('push'));
 }

@@ -84,7 +84,8 @@ export async function logout(_options: Options, args: string[]): Promise<void> {
   else process.stdout.write(`Not logged in to ${key}\n`);
 }
 
-async function storedAuth(domain: string): Promise<AuthConfig | undefined> {
+/** The credentials `login` stored for a registry domain, as the engine takes them. */
+export async function storedAuth(domain: string): Promise<AuthConfig | undefined> {
   const key = authKeyOf(domain);
   const stored = await readCredentials(key);
   if (stored === undefined) return undefined;

@@ -5,6 +5,7 @@ import { isBerthError } from '../../shared/errors.js';
 import { ServiceGraph } from '../graph/graph.js';
 import type { Project } from '../model/types.js';
 import type { ComposeEngine } from './engine.js';
+import { runPreStop } from './hooks.js';
 import { observedContainer, type ObservedContainer } from './plan.js';
 import type { Reporter } from './reporter.js';
 
@@ -35,6 +36,7 @@ export async function down(
   const killed: string[] = [];
   const stopAndRemove = async (container: ObservedContainer): Promise<void> => {
     if (container.state === 'running' || container.state === 'paused' || container.state === 'restarting') {
+      await runPreStop(engine, project.services[container.service], container, reporter);
       reporter.event('Container', container.name, 'Stopping');
       const started = Date.now();
       const grace = options.stopTimeout ?? graceSeconds(project, container.service);

@@ -12,6 +12,7 @@ import type {
 import type { Readable } from 'node:stream';
 import type { BuildMessage, BuildQuery } from '../../engine/api/build.js';
 import type { EventMessage } from '../../engine/api/events.js';
+import { compareApiVersions } from '../../engine/api/version.js';
 import { LABEL } from '../create/labels.js';
 
 export interface TransportRequest {
@@ -24,6 +25,8 @@ export interface TransportRequest {
 }
 
 export interface EngineTransport {
+  /** The API version the transport negotiated (undefined: the engine's default). */
+  readonly apiVersion?: string | undefined;
   requestJson<T>(request: TransportRequest): Promise<T>;
   request(request: TransportRequest): Promise<{ status: number; body: Buffer }>;
   /** The answer as a stream (progress lines), after its status was checked. */
@@ -217,13 +220,40 @@ export class ComposeEngine {
     await this.transport.requestJson({ method: 'DELETE', path: `/images/${encodeURIComponent(reference)}` });
   }
 
+  /**
+   * Creates a container. Engines older than API 1.44 (Docker 20.10 speaks 1.41) take one network at create: the
+   * container is made on its primary network and connected to the others before it starts.
+   */
   async createContainer(name: string, body: ContainerCreateRequest): Promise<string> {
+    const endpoints = Object.entries(body.NetworkingConfig?.EndpointsConfig ?? {});
+    const version = this.transport.apiVersion;
+    const oneAtCreate =
+      endpoints.length > 1 && version !== undefined && compareApiVersions(version, '1.44') < 0;
+    const primary = endpoints.find(([network]) => network === body.HostConfig?.NetworkMode) ?? endpoints[0];
     const created = await this.transport.requestJson<ContainerCreateResponse>({
       method: 'POST',
       path: '/containers/create',
       query: { name },
-      body,
+      body:
+        oneAtCreate && primary !== undefined
+          ? { ...body, NetworkingConfig: { EndpointsConfig: { [primary[0]]: primary[1] } } }
+          : body,
     });
+    if (oneAtCreate) {
+      try {
+        for (const [network, endpoint] of endpoints) {
+          if (network === primary?.[0]) continue;
+          await this.transport.requestJson({
+            method: 'POST',
+            path: `/networks/${encodeURIComponent(network)}/connect`,
+            body: { Container: created.Id, EndpointConfig: endpoint },
+          });
+        }
+      } catch (error) {
+        await this.remove(created.Id, { force: true }).catch(() => undefined);
+        throw error;
+      }
+    }
     return created.Id;
   }
 
@@ -295,6 +325,64 @@ export class ComposeEngine {
     return result.StatusCode;
   }
 
+  /**
+   * Runs a command in a running container and waits for it (lifecycle hooks): its exit code and its output.
+   * The start is a plain (not upgraded) request whose answer ends when the command has exited, which Docker
+   * Engine and berth's engine both serve.
+   */
+  async exec(
+    id: string,
+    request: { Cmd: string[]; Env?: string[]; User?: string; WorkingDir?: string; Privileged?: boolean },
+    signal?: AbortSignal,
+  ): Promise<{ exitCode: number; output: string }> {
+    const created = await this.transport.requestJson<{ Id: string }>({
+      method: 'POST',
+      path: `/containers/${id}/exec`,
+      body: { AttachStdin: false, AttachStdout: true, AttachStderr: true, Tty: false, ...request },
+    });
+    const response = await this.transport.request({
+      method: 'POST',
+      path: `/exec/${created.Id}/start`,
+      body: { Detach: false, Tty: false },
+      ...(signal === undefined ? {} : { signal }),
+    });
+    expectOk(response);
+    const output = demultiplex(response.body);
+    // The engine may record the exit code a moment after the stream closes.
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const state = await this.transport.requestJson<{ Running: boolean; ExitCode: number | null }>({
+        path: `/exec/${created.Id}/json`,
+      });
+      if (!state.Running && state.ExitCode !== null) return { exitCode: state.ExitCode, output };
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new BerthError('Internal', `exec in container ${id} did not report an exit code`);
+  }
+
+  /**
+   * Pushes an image (`latest` when the reference has no tag), reading the progress stream to its end. `auth` is
+   * the X-Registry-Auth header value (no credentials by default).
+   */
+  async push(
+    reference: string,
+    onProgress?: (line: { status?: string; id?: string }) => void,
+    auth = 'e30=',
+  ): Promise<void> {
+    const [name, tag] = splitTag(reference);
+    const response = await this.transport.request({
+      method: 'POST',
+      path: `/images/${name.split('/').map(encodeURIComponent).join('/')}/push`,
+      query: { tag: reference.includes('@') ? undefined : (tag ?? 'latest') },
+      headers: { 'X-Registry-Auth': auth },
+    });
+    expectOk(response);
+    for (const line of progressLines(response.body)) {
+      if (line.error !== undefined || line.errorDetail !== undefined)
+        throw new BerthError('Unavailable', line.errorDetail?.message ?? line.error ?? 'push failed');
+      onProgress?.(line);
+    }
+  }
+
   /** The last lines of a container's output (for error messages). */
   async tail(id: string, lines: number): Promise<string> {
     const response = await this.transport.request({
@@ -328,6 +416,21 @@ function expectOk(response: { status: number; body: Buffer }): void {
     response.status === 404 ? 'NotFound' : response.status === 409 ? 'Conflict' : 'Internal',
     message,
   );
+}
+
+interface ProgressLine {
+  status?: string;
+  id?: string;
+  error?: string;
+  errorDetail?: { message?: string };
+}
+
+function progressLines(body: Buffer): ProgressLine[] {
+  return body
+    .toString('utf8')
+    .split('\n')
+    .filter((text) => text.trim() !== '')
+    .map((text) => JSON.parse(text) as ProgressLine);
 }
 
 /** `repo:tag` → [repo, tag]; a digest or no tag leaves the tag out. */

@@ -1,10 +1,12 @@
 // The verbs that act on a project's existing containers: start and unpause in dependency order, stop, kill,
-// pause and rm with dependents first, restart as stop then start. Each works on the named services (all when
-// none is named) and reports per container.
+// pause and rm with dependents first, restart as stop then start (with the dependants that ask for it through
+// depends_on restart: true). Each works on the named services (all when none is named) and reports per
+// container; start runs post_start hooks, stop and restart run pre_stop hooks first.
 import { BerthError } from '../../shared/errors.js';
 import { ServiceGraph } from '../graph/graph.js';
 import type { Project } from '../model/types.js';
 import type { ComposeEngine } from './engine.js';
+import { runPostStart, runPreStop } from './hooks.js';
 import { observedContainer, type ObservedContainer } from './plan.js';
 import type { Reporter } from './reporter.js';
 
@@ -65,7 +67,11 @@ export async function startServices(
     project,
     containers,
     'dependencies-first',
-    reported(reporter, 'Starting', 'Started', (c) => engine.start(c.id)),
+    reported(reporter, 'Starting', 'Started', async (c) => {
+      await engine.start(c.id);
+      const service = project.services[c.service];
+      if (service !== undefined) await runPostStart(engine, service, c, reporter);
+    }),
   );
 }
 
@@ -80,7 +86,10 @@ export async function stopServices(
     project,
     containers,
     'dependents-first',
-    reported(reporter, 'Stopping', 'Stopped', (c) => engine.stop(c.id, selection.timeout)),
+    reported(reporter, 'Stopping', 'Stopped', async (c) => {
+      await runPreStop(engine, project.services[c.service], c, reporter);
+      await engine.stop(c.id, selection.timeout);
+    }),
   );
 }
 
@@ -90,12 +99,24 @@ export async function restartServices(
   selection: Selection & { timeout?: number },
   reporter: Reporter,
 ) {
-  const containers = await projectContainers(project, engine, selection);
+  // Dependants that ask for it (depends_on restart: true) are restarted after the services named.
+  const services =
+    selection.services.length === 0
+      ? []
+      : restartCascade(project, selection.services).filter((name) => !selection.services.includes(name));
+  const containers = await projectContainers(project, engine, {
+    services: selection.services.length === 0 ? [] : [...selection.services, ...services],
+  });
   await walk(
     project,
     containers,
     'dependencies-first',
-    reported(reporter, 'Restarting', 'Started', (c) => engine.restart(c.id, selection.timeout)),
+    reported(reporter, 'Restarting', 'Started', async (c) => {
+      const service = project.services[c.service];
+      await runPreStop(engine, service, c, reporter);
+      await engine.restart(c.id, selection.timeout);
+      if (service !== undefined) await runPostStart(engine, service, c, reporter);
+    }),
   );
 }
 
@@ -163,7 +184,10 @@ export async function removeServices(
       project,
       containers.filter((c) => c.state === 'running' || c.state === 'paused'),
       'dependents-first',
-      reported(reporter, 'Stopping', 'Stopped', (c) => engine.stop(c.id)),
+      reported(reporter, 'Stopping', 'Stopped', async (c) => {
+        await runPreStop(engine, project.services[c.service], c, reporter);
+        await engine.stop(c.id);
+      }),
     );
     containers = await projectContainers(project, engine, selection);
   }
@@ -179,4 +203,27 @@ export async function removeServices(
     ),
   );
   return removable;
+}
+
+/**
+ * The services restarted with `names`: themselves and, transitively, every service that depends on one of them
+ * with `restart: true`.
+ */
+export function restartCascade(project: Project, names: readonly string[]): string[] {
+  const result = new Set(names);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const service of Object.values(project.services)) {
+      if (result.has(service.name)) continue;
+      const follows = Object.entries(service.depends_on ?? {}).some(
+        ([dependency, spec]) => spec.restart === true && result.has(dependency),
+      );
+      if (follows) {
+        result.add(service.name);
+        grew = true;
+      }
+    }
+  }
+  return [...result];
 }

@@ -144,5 +144,10 @@ describe('planUp', () => {
       oneoff: false,
     });
     expect(observedContainer({ Id: 'y', Labels: labels }, 'other')).toBeUndefined();
+    const step = observedContainer(
+      { Id: 'z', Labels: { ...labels, 'com.docker.compose.hook': 'pre_start' } },
+      'app',
+    );
+    expect(step?.oneoff).toBe(true);
   });
 });

@@ -16,6 +16,7 @@ export interface ObservedContainer {
   imageId: string;
   /** running, exited, created, paused, restarting ... */
   state: string;
+  /** A one-off (`run`) container, or the container of a pre_start step: never one of the replicas. */
   oneoff: boolean;
 }
 
@@ -75,7 +76,8 @@ export function observedContainer(
     configHash: labels[LABEL.configHash] ?? '',
     imageId: labels[LABEL.image] ?? '',
     state: summary.State ?? '',
-    oneoff: labels[LABEL.oneoff] === 'True',
+    // A pre_start step's container carries its service's labels but is no replica of it.
+    oneoff: labels[LABEL.oneoff] === 'True' || labels[LABEL.hook] !== undefined,
   };
 }
 

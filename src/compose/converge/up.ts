@@ -12,6 +12,7 @@ import { containerCreateRequest, type ResolvedNames } from '../create/container-
 import { networkLabels, serviceImage, volumeLabels } from '../create/labels.js';
 import { buildServices } from './build.js';
 import { waitForCondition } from './conditions.js';
+import { runPostStart, runPreStart, runPreStop } from './hooks.js';
 import type { ComposeEngine } from './engine.js';
 import { observedContainer, planUp, type ObservedContainer, type Plan } from './plan.js';
 import type { Reporter } from './reporter.js';
@@ -88,61 +89,90 @@ export async function up(
 
   const results = new Map<string, ServiceContainers>();
   const names = resolvedNames(project, results, observed.containers);
+  // Services whose containers were created, recreated or (re)started by this run: their dependants that ask
+  // for it (depends_on restart: true) are restarted after them.
+  const changed = new Set<string>();
+  // Services that failed but that only optional (required: false) dependants wait for: warned about.
+  const failed = new Map<string, unknown>();
   await graph.traverse(
     'dependencies-first',
     async (serviceName) => {
-      const service = project.services[serviceName] as Service;
-      // Nothing starts with --no-start, so no condition can be met: only the creation order matters.
-      if (options.noStart !== true) await waitForDependencies(service, engine, results, options.signal);
-      const servicePlan = plan.services.find((entry) => entry.service === serviceName);
-      const image = images.get(serviceName) as { image: string; imageId: string };
-      const containers: Array<{ id: string; name: string; number: number }> = [];
-      for (const step of servicePlan?.steps ?? []) {
-        switch (step.kind) {
-          case 'keep':
-            containers.push({ id: step.container.id, name: step.container.name, number: step.number });
-            reporter.event('Container', step.container.name, 'Running');
-            break;
-          case 'start':
-            reporter.event('Container', step.container.name, 'Starting');
-            await engine.start(step.container.id);
-            reporter.event('Container', step.container.name, 'Started');
-            containers.push({ id: step.container.id, name: step.container.name, number: step.number });
-            break;
-          case 'remove':
-            await removeContainer(engine, step.container, options, reporter);
-            break;
-          case 'create':
-          case 'recreate': {
-            const previous = step.kind === 'recreate' ? step.container : undefined;
-            const created = await createContainer(
-              project,
-              service,
-              step.number,
-              image,
-              names,
-              engine,
-              options,
-              reporter,
-              previous,
-            );
-            containers.push({ ...created, number: step.number });
-            break;
-          }
+      try {
+        await convergeService(serviceName);
+      } catch (error) {
+        if (!isBerthError(error, 'Cancelled') && onlyOptionallyNeeded(project, serviceName)) {
+          failed.set(serviceName, error);
+          reporter.warn(`service "${serviceName}" failed to start: ${messageOf(error)}`);
+          return;
         }
+        throw error;
       }
-      containers.sort((a, b) => a.number - b.number);
-      results.set(serviceName, {
-        service: serviceName,
-        containers: containers.map(({ id, name }) => ({ id, name })),
-      });
     },
     {
       ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     },
   );
-  const ordered = Object.keys(project.services).map((name) => results.get(name) as ServiceContainers);
+
+  async function convergeService(serviceName: string): Promise<void> {
+    const service = project.services[serviceName] as Service;
+    // Nothing starts with --no-start, so no condition can be met: only the creation order matters.
+    if (options.noStart !== true)
+      await waitForDependencies(service, engine, results, failed, reporter, options.signal);
+    const restartKept =
+      options.noStart !== true &&
+      Object.entries(service.depends_on ?? {}).some(
+        ([dependency, spec]) => spec.restart === true && changed.has(dependency),
+      );
+    const servicePlan = plan.services.find((entry) => entry.service === serviceName);
+    const image = images.get(serviceName) as { image: string; imageId: string };
+    const containers: Array<{ id: string; name: string; number: number }> = [];
+    for (const step of servicePlan?.steps ?? []) {
+      switch (step.kind) {
+        case 'keep':
+          containers.push({ id: step.container.id, name: step.container.name, number: step.number });
+          if (restartKept) {
+            await restartForDependency(engine, service, step.container, options, reporter);
+            changed.add(serviceName);
+          } else reporter.event('Container', step.container.name, 'Running');
+          break;
+        case 'start':
+          await startReported(engine, service, step.container.id, step.container.name, reporter);
+          changed.add(serviceName);
+          containers.push({ id: step.container.id, name: step.container.name, number: step.number });
+          break;
+        case 'remove':
+          await removeContainer(engine, step.container, options, reporter, service);
+          break;
+        case 'create':
+        case 'recreate': {
+          const previous = step.kind === 'recreate' ? step.container : undefined;
+          const created = await createContainer(
+            project,
+            service,
+            step.number,
+            image,
+            names,
+            engine,
+            options,
+            reporter,
+            previous,
+          );
+          containers.push({ ...created, number: step.number });
+          if (options.noStart !== true) changed.add(serviceName);
+          break;
+        }
+      }
+    }
+    containers.sort((a, b) => a.number - b.number);
+    results.set(serviceName, {
+      service: serviceName,
+      containers: containers.map(({ id, name }) => ({ id, name })),
+    });
+  }
+  const ordered = Object.keys(project.services)
+    .filter((name) => !failed.has(name))
+    .map((name) => results.get(name) as ServiceContainers);
   if (options.wait === true && options.noStart !== true)
     await waitRunning(project, engine, ordered, reporter, options.signal);
   return ordered;
@@ -293,10 +323,20 @@ function resolvedNames(
   };
 }
 
+/** Whether every dependant that names the service does so with `required: false` (and at least one does). */
+export function onlyOptionallyNeeded(project: Project, serviceName: string): boolean {
+  const specs = Object.values(project.services)
+    .map((other) => other.depends_on?.[serviceName])
+    .filter((spec) => spec !== undefined);
+  return specs.length > 0 && specs.every((spec) => !spec.required);
+}
+
 async function waitForDependencies(
   service: Service,
   engine: ComposeEngine,
   results: ReadonlyMap<string, ServiceContainers>,
+  failed: ReadonlyMap<string, unknown>,
+  reporter: Reporter,
   signal?: AbortSignal,
 ): Promise<void> {
   await Promise.all(
@@ -306,18 +346,46 @@ async function waitForDependencies(
         if (dependency.required)
           throw new BerthError(
             'NotFound',
-            `service "${service.name}" depends on undefined service "${name}"`,
+            failed.has(name)
+              ? `service "${service.name}" depends on service "${name}", which failed to start`
+              : `service "${service.name}" depends on undefined service "${name}"`,
+            failed.has(name) ? { cause: failed.get(name) } : {},
           );
+        reporter.warn(
+          failed.has(name)
+            ? `service "${service.name}": optional dependency "${name}" failed to start, going on without it`
+            : `service "${service.name}": optional dependency "${name}" is not part of the project, going on without it`,
+        );
         return;
       }
       try {
         await waitForCondition(engine, target, dependency.condition, signal);
       } catch (error) {
-        if (!dependency.required && !isBerthError(error, 'Cancelled')) return;
+        if (!dependency.required && !isBerthError(error, 'Cancelled')) {
+          reporter.warn(
+            `service "${service.name}": optional dependency "${name}" did not become ${dependency.condition.replace('service_', '')}: ${messageOf(error)}`,
+          );
+          return;
+        }
         throw error;
       }
     }),
   );
+}
+
+/** depends_on restart: true — a kept container restarted because a dependency was recreated or restarted. */
+async function restartForDependency(
+  engine: ComposeEngine,
+  service: Service,
+  container: ObservedContainer,
+  options: UpOptions,
+  reporter: Reporter,
+): Promise<void> {
+  await runPreStop(engine, service, container, reporter);
+  reporter.event('Container', container.name, 'Restarting');
+  await engine.restart(container.id, options.stopTimeout);
+  reporter.event('Container', container.name, 'Restarted');
+  await runPostStart(engine, service, container, reporter);
 }
 
 async function createContainer(
@@ -344,7 +412,10 @@ async function createContainer(
     reporter.event('Container', name, 'Creating');
     const id = await engine.createContainer(name, body);
     reporter.event('Container', name, 'Created');
-    if (options.noStart !== true) await startReported(engine, id, name, reporter);
+    if (options.noStart !== true) {
+      await preStartOrRemove(engine, service, { id, name, number, body }, reporter, options.signal);
+      await startReported(engine, service, id, name, reporter);
+    }
     return { id, name };
   }
   // Recreate: the new container exists before the old one goes; it keeps the old one's anonymous volumes.
@@ -353,6 +424,7 @@ async function createContainer(
   const request = withAnonymousVolumesOf(body, old.Mounts ?? []);
   const id = await engine.createContainer(`${previous.id.slice(0, 12)}_${name}`, request);
   try {
+    await runPreStop(engine, service, previous, reporter);
     await engine.stop(previous.id, options.stopTimeout);
     await engine.remove(previous.id, { force: true });
     await engine.rename(id, name);
@@ -361,12 +433,35 @@ async function createContainer(
     throw error;
   }
   reporter.event('Container', name, 'Recreated');
-  if (options.noStart !== true) await startReported(engine, id, name, reporter);
+  if (options.noStart !== true) {
+    await preStartOrRemove(engine, service, { id, name, number, body: request }, reporter, options.signal);
+    await startReported(engine, service, id, name, reporter);
+  }
   return { id, name };
+}
+
+/**
+ * pre_start steps for a container just created; when one fails the container goes too, so the next `up` creates
+ * it again and runs the steps again.
+ */
+async function preStartOrRemove(
+  engine: ComposeEngine,
+  service: Service,
+  container: { id: string; name: string; number: number; body: ContainerCreateRequest },
+  reporter: Reporter,
+  signal?: AbortSignal,
+): Promise<void> {
+  try {
+    await runPreStart(engine, service, container, reporter, signal);
+  } catch (error) {
+    await engine.remove(container.id, { force: true }).catch(() => undefined);
+    throw error;
+  }
 }
 
 async function startReported(
   engine: ComposeEngine,
+  service: Service,
   id: string,
   name: string,
   reporter: Reporter,
@@ -383,6 +478,7 @@ async function startReported(
     );
   }
   reporter.event('Container', name, 'Started');
+  await runPostStart(engine, service, { id, name }, reporter);
 }
 
 /** The old container's anonymous volumes, mounted again at the same targets (as Docker Compose keeps them). */
@@ -416,7 +512,9 @@ async function removeContainer(
   container: ObservedContainer,
   options: UpOptions,
   reporter: Reporter,
+  service?: Service,
 ): Promise<void> {
+  await runPreStop(engine, service, container, reporter);
   reporter.event('Container', container.name, 'Stopping');
   await engine.stop(container.id, options.stopTimeout).catch(() => undefined);
   reporter.event('Container', container.name, 'Removing');

@@ -16,6 +16,8 @@ export const LABEL = {
   version: 'com.docker.compose.version',
   network: 'com.docker.compose.network',
   volume: 'com.docker.compose.volume',
+  /** On the containers of pre_start steps. */
+  hook: 'com.docker.compose.hook',
 } as const;
 
 /** The version written in com.docker.compose.version: berth's own. */
