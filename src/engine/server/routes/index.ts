@@ -8,6 +8,7 @@ import { execRoutes } from './exec.js';
 import { imageRoutes } from './images.js';
 import { networkRoutes } from './networks.js';
 import { registryRoutes } from './registry.js';
+import { syncRoutes } from './sync.js';
 import { systemRoutes } from './system.js';
 import { volumeRoutes } from './volumes.js';
 
@@ -18,6 +19,7 @@ export const routeModules: readonly RouteModule[] = [
   containerRoutes,
   execRoutes,
   archiveRoutes,
+  syncRoutes,
   volumeRoutes,
   networkRoutes,
 ];
