@@ -24,7 +24,12 @@ export interface ExecSpec {
 export interface WatchEngine {
   /** The containers of one service of the project (one-offs left out), running or not. */
   containers(project: string, service: string): Promise<ServiceContainer[]>;
-  syncFiles(id: string, changes: Iterable<SyncChange> | AsyncIterable<SyncChange>): Promise<SyncResult>;
+  /** `stopped`: write a container that is not running through its rootfs (a crashed one, before its start). */
+  syncFiles(
+    id: string,
+    changes: Iterable<SyncChange> | AsyncIterable<SyncChange>,
+    options?: { stopped?: boolean },
+  ): Promise<SyncResult>;
   containerTree(id: string, path: string): Promise<TreeEntry[]>;
   start(id: string): Promise<void>;
   restart(id: string): Promise<void>;

@@ -8,7 +8,11 @@ import type { ExecSpec, ServiceContainer, WatchEngine } from './api.js';
 
 /** What the engine client offers beyond the Docker API (engine-client.ts syncFiles / containerTree). */
 export interface SyncTransport extends EngineTransport {
-  syncFiles(id: string, changes: Iterable<SyncChange> | AsyncIterable<SyncChange>): Promise<SyncResult>;
+  syncFiles(
+    id: string,
+    changes: Iterable<SyncChange> | AsyncIterable<SyncChange>,
+    options?: { stopped?: boolean },
+  ): Promise<SyncResult>;
   containerTree(id: string, path: string): Promise<TreeEntry[]>;
 }
 
@@ -44,7 +48,7 @@ export function watchEngine(transport: SyncTransport): WatchEngine {
           };
         });
     },
-    syncFiles: (id, changes) => transport.syncFiles(id, changes),
+    syncFiles: (id, changes, options) => transport.syncFiles(id, changes, options),
     containerTree: (id, path) => transport.containerTree(id, path),
     async start(id) {
       await post(`/containers/${encodeURIComponent(id)}/start`);

@@ -232,7 +232,7 @@ export class WatchSession {
     const containers = await this.options.engine.containers(this.project.name, service);
     const running = containers.filter((c) => c.state === 'running');
     if (running.length === 0) {
-      this.deferUntilStart(service, work, containers);
+      await this.deferUntilStart(service, work, containers, rules);
       return;
     }
     const changes: SyncChange[] = [];
@@ -297,32 +297,46 @@ export class WatchSession {
     }
   }
 
-  /** No container runs: keep the paths for its next start, and start it if it crashed (not if it was stopped). */
-  private deferUntilStart(service: string, work: Work, containers: readonly ServiceContainer[]): void {
+  /**
+   * No container runs: keep the paths for its next start. A crashed container (exited with an error, not stopped
+   * on purpose) gets the changes written into its stopped root filesystem first — the fix for the crash is
+   * likely among them — and is started again; the start applies the kept paths once more, volumes included.
+   */
+  private async deferUntilStart(
+    service: string,
+    work: Work,
+    containers: readonly ServiceContainer[],
+    rules: readonly ActiveRule[],
+  ): Promise<void> {
     const pending = this.pending.get(service) ?? new Map<string, ChangeKind>();
     for (const [file, kind] of work.paths) pending.set(file, kind);
     this.pending.set(service, pending);
     const crashed = containers.filter(
       (c) => c.state === 'exited' && c.exitCode !== 0 && !this.stoppedOnPurpose.has(c.id),
     );
-    for (const container of crashed) {
-      this.options.reporter.event(
-        'restart',
-        service,
-        `${container.name} had exited (${container.exitCode}); starting it`,
-      );
-      void this.options.engine
-        .start(container.id)
-        .catch((error: unknown) =>
-          this.options.reporter.event('error', service, `${container.name}: ${messageOf(error)}`),
-        );
+    const reporter = this.options.reporter;
+    if (crashed.length === 0) {
+      reporter.event('info', service, `not running: ${pending.size} change(s) kept until it starts`);
+      return;
     }
-    if (crashed.length === 0)
-      this.options.reporter.event(
-        'info',
-        service,
-        `not running: ${pending.size} change(s) kept until it starts`,
-      );
+    const changes: SyncChange[] = [];
+    for (const rule of rules) {
+      const under = [...pending.keys()].filter((file) => relativeInside(rule.root, file) !== undefined);
+      if (rule.mapping && under.length > 0) changes.push(...(await changesFor(rule.mapping, under)));
+    }
+    for (const container of crashed) {
+      try {
+        if (changes.length > 0) await this.options.engine.syncFiles(container.id, changes, { stopped: true });
+        reporter.event(
+          'restart',
+          service,
+          `${container.name} had exited (${container.exitCode}); starting it`,
+        );
+        await this.options.engine.start(container.id);
+      } catch (error) {
+        reporter.event('error', service, `${container.name}: ${messageOf(error)}`);
+      }
+    }
   }
 
   private async restartService(service: string, containers: readonly ServiceContainer[]): Promise<void> {

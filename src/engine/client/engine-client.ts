@@ -336,19 +336,21 @@ export class EngineClient {
   /**
    * Applies file changes to a running container's filesystem (berth's own route, not Docker's): writes are atomic
    * and owned by the container's user, nothing runs in the container. Example:
-   * `await client.syncFiles(id, [{ op: 'write', path: '/app/a.js', mode: 0o644, content: buf }, { op: 'delete', path: '/app/b.js' }])`.
+   * With `stopped`, a container that is not running is written to through its mounted rootfs (its volumes are
+   * not there). Example: `await client.syncFiles(id, [{ op: 'write', path: '/app/a.js', mode: 0o644, content: buf }, { op: 'delete', path: '/app/b.js' }])`.
    */
   syncFiles(
     id: string,
     changes: Iterable<SyncChange> | AsyncIterable<SyncChange>,
-    signal?: AbortSignal,
+    options: { stopped?: boolean; signal?: AbortSignal } = {},
   ): Promise<SyncResult> {
     return this.requestJson<SyncResult>({
       method: 'POST',
       path: `/containers/${encodeURIComponent(id)}/berth/sync`,
+      query: { stopped: options.stopped === true ? true : undefined },
       body: Readable.from(encodeChanges(changes)),
       headers: { 'Content-Type': 'application/vnd.berth.sync' },
-      ...(signal === undefined ? {} : { signal }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
   }
 
