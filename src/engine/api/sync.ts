@@ -44,19 +44,33 @@ export function encodeHeader(entry: SyncEntry): Buffer {
   return frame;
 }
 
-/** Encodes changes into frames, loading lazy contents one at a time. */
+/** Encodes changes into frames, loading lazy contents one at a time; small frames are sent together. */
 export async function* encodeChanges(
   changes: Iterable<SyncChange> | AsyncIterable<SyncChange>,
 ): AsyncGenerator<Buffer> {
+  const CHUNK = 256 * 1024;
+  let parts: Buffer[] = [];
+  let size = 0;
+  const push = (buffer: Buffer) => {
+    parts.push(buffer);
+    size += buffer.length;
+  };
+  const take = () => {
+    const out = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, size);
+    parts = [];
+    size = 0;
+    return out;
+  };
   for await (const change of changes) {
-    if (change.op !== 'write') {
-      yield encodeHeader(change);
-      continue;
+    if (change.op !== 'write') push(encodeHeader(change));
+    else {
+      const content = typeof change.content === 'function' ? await change.content() : change.content;
+      push(encodeHeader({ op: 'write', path: change.path, mode: change.mode, size: content.length }));
+      if (content.length > 0) push(content);
     }
-    const content = typeof change.content === 'function' ? await change.content() : change.content;
-    yield encodeHeader({ op: 'write', path: change.path, mode: change.mode, size: content.length });
-    if (content.length > 0) yield content;
+    if (size >= CHUNK) yield take();
   }
+  if (size > 0) yield take();
 }
 
 /** A decoded entry; a write's content is handed over as chunks that must be consumed before the next entry. */
