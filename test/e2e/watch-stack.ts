@@ -118,8 +118,10 @@ export async function openWatchStack(prefix: string, files: Record<string, strin
       return result.exitCode === 0 ? result.stdout : undefined;
     },
     async containerId(service) {
-      const result = await berth(['ps', '-a', '-q', service]);
-      return result.stdout.trim();
+      // Through the engine, not the project: this works while compose.yaml is invalid too.
+      const result = await berth(['container', 'inspect', `${path.basename(dir)}-${service}-1`]);
+      if (result.exitCode !== 0) return '';
+      return (JSON.parse(result.stdout) as Array<{ Id: string }>)[0]?.Id ?? '';
     },
     async close() {
       for (const child of watchers) {
@@ -128,6 +130,10 @@ export async function openWatchStack(prefix: string, files: Record<string, strin
       }
       await berth(['watch', '--stop']);
       await berth(['down', '-v', '-t', '0']);
+      // Whatever `down` could not take (an invalid compose.yaml left by a failed test), through the engine.
+      const left = await berth(['container', 'ls', '-a', '-q']);
+      for (const id of left.stdout.split('\n').filter((line) => line.trim() !== ''))
+        await berth(['container', 'rm', '-f', id.trim()]);
       await berth(['engine', 'stop']);
       await rm(root, { recursive: true, force: true });
     },

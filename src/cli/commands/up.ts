@@ -68,7 +68,7 @@ export async function run(
     });
     reporter.finish();
     if (flags.watch === true && flags.start !== false && (flags.detach === true || flags.wait === true))
-      (await import('./watch.js')).detachWatcher(session, globals, args);
+      await (await import('./watch.js')).detachWatcher(session, globals, args);
     if (flags.detach === true || flags.wait === true || flags.start === false) return;
     // --watch: watch events and the containers' output in one stream.
     const watcher =

@@ -3,7 +3,16 @@
 // change. `-d` runs the same watcher in the background (a process with a pid file and a log under the engine's
 // run directory); `--status` and `--stop` find it there. `berth up --watch` uses startWatching() below.
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BerthError } from '../../shared/errors.js';
@@ -60,7 +69,7 @@ export async function run(
       reporter.finish();
     }
     if (flags.detach === true) {
-      detachWatcher(session, globals, args, flags);
+      await detachWatcher(session, globals, args, flags);
       return;
     }
     writeFileSync(files.pid, `${process.pid}\n`);
@@ -85,17 +94,28 @@ function refuseSecondWatcher(project: string, files: WatcherFiles): void {
     });
 }
 
-/** Starts the background watcher of an open (and already up) project: `watch -d`, `up -d --watch`. */
-export function detachWatcher(
+/**
+ * Starts the background watcher of an open (and already up) project — `watch -d`, `up -d --watch` — and returns
+ * once it watches (its log says so), so a file saved right after the command is not missed.
+ */
+export async function detachWatcher(
   session: ComposeSession,
   globals: GlobalOptions,
   services: readonly string[],
   flags: Pick<WatchFlags, 'quiet' | 'prune' | 'poll'> = {},
-): void {
+): Promise<void> {
   const files = watcherFiles(session.project.name);
   refuseSecondWatcher(session.project.name, files);
-  const pid = spawnDetachedWatcher(globals, services, flags, files);
+  const offset = existsSync(files.log) ? statSync(files.log).size : 0;
+  const pid = spawnDetachedWatcher(globals, services, { ...flags, quiet: false }, files);
   writeFileSync(files.pid, `${pid}\n`);
+  for (let i = 0; i < 300; i++) {
+    const text = readFileSync(files.log).subarray(offset).toString('utf8');
+    if (/watching \d+ rule/.test(text)) break;
+    if (livePid(files.pid) !== pid)
+      throw new BerthError('Internal', `the background watcher ended: ${text.trim()}`);
+    await sleep(50);
+  }
   process.stdout.write(`watching in the background (pid ${pid}); log: ${files.log}\n`);
 }
 
