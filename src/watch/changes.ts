@@ -23,8 +23,16 @@ export function containerPathOf(mapping: SyncMapping, hostPath: string): string 
   return rel === '' ? mapping.target : path.posix.join(mapping.target, rel);
 }
 
-/** The changes that make the container match the host for these paths (ignored ones left out). */
-export async function changesFor(mapping: SyncMapping, hostPaths: Iterable<string>): Promise<SyncChange[]> {
+/**
+ * The changes that make the container match the host for these paths (ignored ones left out). With `sent` (the
+ * file signatures last sent to this service), a file whose size, mtime, inode and mode have not changed since is
+ * left out: editors and `writeFile` report a create and then a change of the same save.
+ */
+export async function changesFor(
+  mapping: SyncMapping,
+  hostPaths: Iterable<string>,
+  sent?: Map<string, string>,
+): Promise<SyncChange[]> {
   const deletes: SyncChange[] = [];
   const dirs: SyncChange[] = [];
   const files: SyncChange[] = [];
@@ -36,6 +44,7 @@ export async function changesFor(mapping: SyncMapping, hostPaths: Iterable<strin
     if (containerPath === undefined) return;
     const info = await lstat(hostPath).catch(() => undefined);
     if (info === undefined) {
+      sent?.delete(containerPath);
       if (!mapping.ignore.isIgnored(hostPath)) deletes.push({ op: 'delete', path: containerPath });
       return;
     }

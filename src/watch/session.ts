@@ -52,6 +52,8 @@ export class WatchSession {
   private readonly pending = new Map<string, Map<string, ChangeKind>>();
   /** Containers stopped or killed on purpose since their last start (a die after that is no crash). */
   private readonly stoppedOnPurpose = new Set<string>();
+  /** Per service: the signature of each file last sent, so a save reported twice is sent once. */
+  private readonly sent = new Map<string, Map<string, string>>();
   private readonly reloadBatcher: Batcher;
   private readonly stopEvents = new AbortController();
   private closed = false;
@@ -186,6 +188,12 @@ export class WatchSession {
     return batcher;
   }
 
+  private sentTo(service: string): Map<string, string> {
+    let sent = this.sent.get(service);
+    if (sent === undefined) this.sent.set(service, (sent = new Map()));
+    return sent;
+  }
+
   private initialSyncServices(): string[] {
     return [
       ...new Set(this.rules.filter((r) => r.rule.initial_sync === true && r.mapping).map((r) => r.service)),
@@ -198,6 +206,7 @@ export class WatchSession {
     try {
       await this.applyBatch(service, work);
     } catch (error) {
+      this.sent.delete(service); // what failed to arrive must be sent again next time
       this.options.reporter.event('error', service, messageOf(error));
     }
   }
@@ -218,6 +227,7 @@ export class WatchSession {
       reporter.event('rebuild', service, `rebuilding (${work.paths.size} change(s))`);
       try {
         await this.options.rebuilder.rebuild([service]);
+        this.sent.delete(service);
         reporter.event('rebuild', service, `rebuilt in ${ms(this.clock.now() - started)}`);
       } catch (error) {
         reporter.event(
@@ -237,7 +247,7 @@ export class WatchSession {
     }
     const changes: SyncChange[] = [];
     for (const rule of fired) {
-      if (rule.mapping) changes.push(...(await changesFor(rule.mapping, hit(rule))));
+      if (rule.mapping) changes.push(...(await changesFor(rule.mapping, hit(rule), this.sentTo(service))));
     }
     if (changes.length > 0) await this.syncTo(service, running, changes);
     for (const rule of initial) await this.initialSync(service, rule, running);
@@ -274,6 +284,7 @@ export class WatchSession {
     await Promise.all(
       containers.map(async (container) => {
         const result = await this.options.engine.syncFiles(container.id, changes);
+        for (const error of result.errors) this.sent.get(service)?.delete(error.path);
         for (const error of result.errors.slice(0, 5))
           this.options.reporter.event('error', service, `${container.name}: ${error.path}: ${error.message}`);
       }),
@@ -368,6 +379,7 @@ export class WatchSession {
         if (event.Action === 'kill' || event.Action === 'stop') this.stoppedOnPurpose.add(id);
         if (event.Action !== 'start') continue;
         this.stoppedOnPurpose.delete(id);
+        this.sent.delete(service); // a new or restarted container may differ from what was last sent
         const pending = this.pending.get(service);
         this.pending.delete(service);
         const initial = this.initialSyncServices().includes(service);

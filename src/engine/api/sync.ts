@@ -61,13 +61,34 @@ export async function* encodeChanges(
     size = 0;
     return out;
   };
-  for await (const change of changes) {
+  // File contents are read a few ahead of the one being sent, so disk reads overlap with sending.
+  const AHEAD = 16;
+  const window: Array<{ change: SyncChange; content?: Promise<Buffer> }> = [];
+  const load = (change: SyncChange) => ({
+    change,
+    ...(change.op === 'write'
+      ? { content: typeof change.content === 'function' ? change.content() : Promise.resolve(change.content) }
+      : {}),
+  });
+  const emit = async (item: { change: SyncChange; content?: Promise<Buffer> }) => {
+    const { change } = item;
     if (change.op !== 'write') push(encodeHeader(change));
     else {
-      const content = typeof change.content === 'function' ? await change.content() : change.content;
+      const content = (await item.content) as Buffer;
       push(encodeHeader({ op: 'write', path: change.path, mode: change.mode, size: content.length }));
       if (content.length > 0) push(content);
     }
+  };
+  for await (const change of changes) {
+    const item = load(change);
+    item.content?.catch(() => undefined); // awaited in order below; not an unhandled rejection meanwhile
+    window.push(item);
+    if (window.length < AHEAD) continue;
+    await emit(window.shift() as (typeof window)[number]);
+    if (size >= CHUNK) yield take();
+  }
+  for (const item of window) {
+    await emit(item);
     if (size >= CHUNK) yield take();
   }
   if (size > 0) yield take();
