@@ -132,10 +132,18 @@ export class WatchSession {
       ignored: (file, stats) => this.ignoredEverywhere(file, stats?.isDirectory()),
     });
     watcher.on('all', (event, file) => this.onEvent(event as ChangeKind, file));
-    watcher.on('error', (error) =>
-      this.options.reporter.event('error', undefined, `watcher: ${messageOf(error)}`),
-    );
+    watcher.on('error', (error) => {
+      const code = (error as NodeJS.ErrnoException).code;
+      const hint =
+        code === 'ENOSPC' || code === 'EMFILE'
+          ? ' (the inotify limits are reached: raise fs.inotify.max_user_watches / max_user_instances, or use --poll)'
+          : '';
+      this.options.reporter.event('error', undefined, `watcher: ${messageOf(error)}${hint}`);
+    });
     await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+    // chokidar 4 says `ready` a moment before its last native watches are armed: a file written in that same
+    // tick is missed. A short pause at start-up closes the gap.
+    await new Promise<void>((resolve) => this.clock.setTimeout(resolve, 20));
     this.watcher = watcher;
   }
 
