@@ -6,6 +6,7 @@
 // Invariant: the session never stops the stack; a failed action or an invalid project edit is reported and
 // watching goes on with what runs.
 import { watch, type FSWatcher } from 'chokidar';
+import { statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { messageOf } from '../shared/errors.js';
 import type { Project } from '../compose/model/types.js';
@@ -128,7 +129,8 @@ export class WatchSession {
       // No atomic-write detection: it holds deletes back 100 ms; batches read the current state anyway.
       atomic: false,
       persistent: true,
-      usePolling: this.options.usePolling === true,
+      usePolling:
+        this.options.usePolling === true || (await needsPolling(this.rules.map((rule) => rule.root))),
       ignored: (file, stats) => this.ignoredEverywhere(file, stats?.isDirectory()),
     });
     watcher.on('all', (event, file) => this.onEvent(event as ChangeKind, file));
@@ -236,6 +238,13 @@ export class WatchSession {
       try {
         await this.options.rebuilder.rebuild([service]);
         this.sent.delete(service);
+        // Dependants that ask for it (`depends_on: {<service>: {restart: true}}`) restart with the new container.
+        for (const dependent of restartDependents(this.project, service)) {
+          const others = await this.options.engine.containers(this.project.name, dependent);
+          await Promise.all(
+            others.filter((c) => c.state === 'running').map((c) => this.options.engine.restart(c.id)),
+          );
+        }
         reporter.event('rebuild', service, `rebuilt in ${ms(this.clock.now() - started)}`);
       } catch (error) {
         reporter.event(
@@ -434,6 +443,19 @@ export class WatchSession {
     if (removed.length > 0) this.watcher?.unwatch(removed);
     reporter.event('reload', undefined, 'project reloaded');
   }
+}
+
+/** Network and FUSE filesystems deliver no inotify events for changes made elsewhere: those are polled. */
+const NO_EVENTS = new Set([
+  0x6969 /* nfs */, 0xff534d42 /* cifs */, 0xfe534d42 /* smb2 */, 0x01021997 /* 9p */, 0x65735546 /* fuse */,
+]);
+
+async function needsPolling(roots: readonly string[]): Promise<boolean> {
+  for (const root of roots) {
+    const info = await statfs(root).catch(() => undefined);
+    if (info !== undefined && NO_EVENTS.has(Number(info.type) >>> 0)) return true;
+  }
+  return false;
 }
 
 function emptyWork(initial: string[]): Work {
