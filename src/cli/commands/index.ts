@@ -534,6 +534,7 @@ function registerComposeCommands(program: Command): void {
     .description('keep running services in step with their develop.watch paths; reload on compose file edits')
     .argument('[services...]', 'only these services')
     .option('--no-up', 'do not bring the project up first')
+    .option('--prune', 'remove the images a rebuild replaced when nothing uses them (default)')
     .option('--no-prune', 'keep the images a rebuild replaced')
     .option('--quiet', 'print only warnings and errors')
     .option('--poll', 'poll the files instead of using native events (for filesystems without them)')
