@@ -58,6 +58,11 @@ export async function changesFor(
     } else if (info.isSymbolicLink()) {
       files.push({ op: 'symlink', path: containerPath, target: await readlink(hostPath) });
     } else if (info.isFile()) {
+      const signature = `${info.size}:${info.mtimeMs}:${info.ino}:${info.mode}`;
+      if (sent !== undefined) {
+        if (sent.get(containerPath) === signature) return;
+        sent.set(containerPath, signature);
+      }
       files.push({
         op: 'write',
         path: containerPath,
