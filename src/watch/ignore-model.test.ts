@@ -64,9 +64,9 @@ describe('IgnoreModel', () => {
   });
 
   it('anchors .dockerignore patterns', () => {
-    expect(dockerignorePatterns('# c\n*.log\n/tmp\n**/x\n!keep\n')).toEqual([
+    expect(dockerignorePatterns('# c\n*.log\n/cache\n**/x\n!keep\n')).toEqual([
       '/*.log',
-      '/tmp',
+      '/cache',
       '**/x',
       '!/keep',
     ]);

@@ -18,7 +18,7 @@ services:
         - { path: ./src, target: /app, action: sync, ignore: ["*.bak"] }
   conf:
     image: berth.local/busybox:latest
-    command: ["sh", "-c", "echo x >> /tmp/starts; exec sleep 100000"]
+    command: ["sh", "-c", "echo x >> /var/starts; exec sleep 100000"]
     stop_signal: SIGKILL
     develop:
       watch:
@@ -33,12 +33,12 @@ services:
           target: /hook
           action: sync+exec
           exec:
-            command: ["sh", "-c", "echo \\"$$GREETING $$(cat /hook/v) $$(pwd)\\" > /tmp/exec-out"]
+            command: ["sh", "-c", "echo \\"$$GREETING $$(cat /hook/v) $$(pwd)\\" > /var/exec-out"]
             working_dir: /hook
             environment: { GREETING: hello }
   plain:
     image: berth.local/busybox:latest
-    command: ["sh", "-c", "echo x >> /tmp/starts; exec sleep 100000"]
+    command: ["sh", "-c", "echo x >> /var/starts; exec sleep 100000"]
     stop_signal: SIGKILL
     develop:
       watch:
@@ -86,7 +86,7 @@ afterAll(async () => {
 });
 
 const startsOf = async (service: string) =>
-  (await stack.read(service, '/tmp/starts'))?.split('\n').length ?? 0;
+  (await stack.read(service, '/var/starts'))?.split('\n').length ?? 0;
 
 describe('berth watch', () => {
   it('syncs creates, overwrites, modes, deletes and renames', async () => {
@@ -154,7 +154,7 @@ describe('berth watch', () => {
 
   it('sync+exec runs the hook with its working_dir and environment after the sync', async () => {
     await stack.write('hook/v', 'two');
-    await stack.until(async () => (await stack.read('hook', '/tmp/exec-out')) === 'hello two /hook');
+    await stack.until(async () => (await stack.read('hook', '/var/exec-out')) === 'hello two /hook');
   });
 
   it('restart restarts the service', async () => {
