@@ -8,6 +8,7 @@ import { benchEngine } from './engine.mjs';
 import { benchNetwork } from './network.mjs';
 import { benchRegistry } from './registry.mjs';
 import { benchStartup } from './startup.mjs';
+import { benchWatch } from './watch.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const results = {
@@ -27,6 +28,7 @@ results.groups.engine = await benchEngine();
 results.groups.registry = await benchRegistry();
 results.groups.network = await benchNetwork();
 results.groups.build = await benchBuild();
+results.groups.watch = await benchWatch();
 
 const lines = ['| benchmark | median ms | p95 ms | min ms | max ms | runs |', '|---|---|---|---|---|---|'];
 for (const [group, entries] of Object.entries(results.groups)) {

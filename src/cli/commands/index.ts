@@ -567,7 +567,34 @@ function registerComposeCommands(program: Command): void {
     )
     .option('--no-color', 'monochrome output')
     .option('--no-log-prefix', 'do not prefix output lines with the container name')
+    .option(
+      '-w, --watch',
+      "watch the services' develop.watch paths (with -d: in the background, see berth watch)",
+    )
     .action(lazy(() => import('./up.js')));
+  program
+    .command('watch')
+    .description('keep running services in step with their develop.watch paths; reload on compose file edits')
+    .argument('[services...]', 'only these services')
+    .option('--no-up', 'do not bring the project up first')
+    .option('--prune', 'remove the images a rebuild replaced when nothing uses them (default)')
+    .option('--no-prune', 'keep the images a rebuild replaced')
+    .option('--quiet', 'print only warnings and errors')
+    .option('--poll', 'poll the files instead of using native events (for filesystems without them)')
+    .option('-d, --detach', 'watch in the background (pid file and log under the engine run directory)')
+    .option('--status', 'tell whether a background watcher runs for the project')
+    .option('--stop', "stop the project's background watcher")
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Rule actions: sync, rebuild, restart, sync+restart, sync+exec; initial_sync compares content.',
+        "Ignored: the rule's ignore, the build context's .dockerignore, .gitignore files, .git/, editor temp files.",
+        'Background: `berth watch -d` (or `berth up -d --watch`) starts it; `berth watch --status` shows it;',
+        '`berth watch --stop` ends it. Its log is <run dir>/watch/<project>.log (BERTH_RUN, default /run/berth).',
+      ].join('\n'),
+    )
+    .action(lazy(() => import('./watch.js')));
   program
     .command('down')
     .description("stop and remove the project's containers and networks")

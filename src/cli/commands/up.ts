@@ -25,6 +25,7 @@ interface UpFlags {
   exitCodeFrom?: string;
   color?: boolean;
   logPrefix?: boolean;
+  watch?: boolean;
 }
 
 export async function run(
@@ -70,8 +71,19 @@ export async function run(
       throw error;
     });
     reporter.finish();
+    if (flags.watch === true && flags.start !== false && (flags.detach === true || flags.wait === true))
+      await (await import('./watch.js')).detachWatcher(session, globals, args);
     if (flags.detach === true || flags.wait === true || flags.start === false) return;
-    process.exitCode = await attach(session, services, flags, globals);
+    // --watch: watch events and the containers' output in one stream.
+    const watcher =
+      flags.watch === true
+        ? await (await import('./watch.js')).startWatching(session, globals, args, {})
+        : undefined;
+    try {
+      process.exitCode = await attach(session, services, flags, globals);
+    } finally {
+      await watcher?.close();
+    }
   } finally {
     clearTimeout(timer);
     session.close();

@@ -4,7 +4,7 @@
 // one keep-alive agent; after negotiate(), every path carries the negotiated /vX.Y prefix.
 
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
-import type { Duplex, Readable } from 'node:stream';
+import { Readable, type Duplex } from 'node:stream';
 import { BerthError } from '../../shared/errors.js';
 import { errorFromResponse } from '../api/errors.js';
 import type { BuildQuery } from '../api/build.js';
@@ -19,6 +19,7 @@ import type {
   NetworkPruneResponse,
   NetworkResource,
 } from '../api/networks.js';
+import { encodeChanges, type SyncChange, type SyncResult, type TreeEntry } from '../api/sync.js';
 import type { SystemInfo, VersionResponse } from '../api/system.js';
 import { API_VERSION, compareApiVersions, MIN_API_VERSION } from '../api/version.js';
 import type { Volume, VolumeCreateRequest, VolumeListResponse, VolumePruneResponse } from '../api/volumes.js';
@@ -369,6 +370,36 @@ export class EngineClient {
   }
 
   /** Drops idle keep-alive connections (the process can exit without it; tests call it to leave nothing open). */
+  /**
+   * Applies file changes to a running container's filesystem (berth's own route, not Docker's): writes are atomic
+   * and owned by the container's user, nothing runs in the container. Example:
+   * With `stopped`, a container that is not running is written to through its mounted rootfs (its volumes are
+   * not there). Example: `await client.syncFiles(id, [{ op: 'write', path: '/app/a.js', mode: 0o644, content: buf }, { op: 'delete', path: '/app/b.js' }])`.
+   */
+  syncFiles(
+    id: string,
+    changes: Iterable<SyncChange> | AsyncIterable<SyncChange>,
+    options: { stopped?: boolean; signal?: AbortSignal } = {},
+  ): Promise<SyncResult> {
+    return this.requestJson<SyncResult>({
+      method: 'POST',
+      path: `/containers/${encodeURIComponent(id)}/berth/sync`,
+      query: { stopped: options.stopped === true ? true : undefined },
+      body: Readable.from(encodeChanges(changes)),
+      headers: { 'Content-Type': 'application/vnd.berth.sync' },
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+  }
+
+  /** The tree under `path` in a running container, each regular file with its sha256 (for initial syncs). */
+  containerTree(id: string, path: string, signal?: AbortSignal): Promise<TreeEntry[]> {
+    return this.requestJson<TreeEntry[]>({
+      path: `/containers/${encodeURIComponent(id)}/berth/tree`,
+      query: { path },
+      ...(signal === undefined ? {} : { signal }),
+    });
+  }
+
   close(): void {
     this.agent.destroy();
   }

@@ -9,6 +9,7 @@ import { execRoutes } from './exec.js';
 import { imageRoutes } from './images.js';
 import { networkRoutes } from './networks.js';
 import { registryRoutes } from './registry.js';
+import { syncRoutes } from './sync.js';
 import { systemRoutes } from './system.js';
 import { volumeRoutes } from './volumes.js';
 
@@ -19,6 +20,7 @@ export const routeModules: readonly RouteModule[] = [
   containerRoutes,
   execRoutes,
   archiveRoutes,
+  syncRoutes,
   volumeRoutes,
   networkRoutes,
   buildRoutes,
