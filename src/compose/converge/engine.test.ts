@@ -13,6 +13,7 @@ function fakeTransport(apiVersion: string | undefined) {
       requests.push(request);
       return Promise.resolve({ status: 204, body: Buffer.alloc(0) });
     },
+    stream: () => Promise.reject(new Error('no stream in this test')),
     events: () => ({
       [Symbol.asyncIterator]: () => ({ next: () => Promise.resolve({ done: true, value: undefined }) }),
     }),
