@@ -175,10 +175,12 @@ function inspectConfig(image: ImageConfig): ImageInspect['Config'] {
             Interval: c.healthcheck.interval,
             Timeout: c.healthcheck.timeout,
             StartPeriod: c.healthcheck.startPeriod,
+            ...(c.healthcheck.startInterval === 0 ? {} : { StartInterval: c.healthcheck.startInterval }),
             Retries: c.healthcheck.retries,
           },
         }),
     ...(c.argsEscaped ? { ArgsEscaped: true } : {}),
+    ...(c.shell === undefined ? {} : { Shell: c.shell }),
     OnBuild: c.onBuild.length === 0 ? null : c.onBuild,
   };
 }
