@@ -4,7 +4,7 @@ import { ComposeEngine } from '../../compose/converge/engine.js';
 import { loadProject } from '../../compose/load/index.js';
 import type { Project } from '../../compose/model/types.js';
 import type { EngineClient } from '../../engine/client/index.js';
-import { connectEngine } from '../engine-target.js';
+import { connectEngine, externalHost } from '../engine-target.js';
 import type { GlobalOptions } from '../global-options.js';
 import { loadOptionsFrom } from '../project-options.js';
 import { printWarnings } from '../render/warnings.js';
@@ -25,7 +25,9 @@ export async function openProject(
   );
   printWarnings(loaded.warnings);
   const client = await connectEngine();
-  return { project: loaded.project, engine: new ComposeEngine(client), client, close: () => client.close() };
+  // berth's own engine runs on this host: builds can use their context directory in place.
+  const engine = new ComposeEngine(client, externalHost() === undefined);
+  return { project: loaded.project, engine, client, close: () => client.close() };
 }
 
 /** `app-web-1` → `web-1`: how log prefixes and tables name a project's containers. */

@@ -4,7 +4,8 @@
 
 import { readFile, writeFile } from 'node:fs/promises';
 import { BerthError } from '../../shared/errors.js';
-import { packUpload } from '../../shared/build-context/upload.js';
+import { prepareUpload, type PackedUpload } from '../../shared/build-context/upload.js';
+import { externalHost } from '../engine-target.js';
 import type { BuildMessage } from '../../engine/api/build.js';
 import { jsonLines, type EngineClient } from '../../engine/client/index.js';
 import { BuildPrinter } from '../render/build-progress.js';
@@ -39,12 +40,15 @@ export async function run(options: Options, args: string[]): Promise<void> {
       );
     namedContexts[spec.slice(0, eq)] = value;
   }
-  const upload = await packUpload({
-    contextDir,
-    dockerfile: { path: typeof options.file === 'string' ? options.file : 'Dockerfile' },
-    namedContexts,
-    secrets,
-  });
+  const upload = await prepareUpload(
+    {
+      contextDir,
+      dockerfile: { path: typeof options.file === 'string' ? options.file : 'Dockerfile' },
+      namedContexts,
+      secrets,
+    },
+    externalHost() === undefined,
+  );
   const quiet = options.quiet === true;
   await withEngine(async (client) => {
     const outcome = await sendBuild(client, upload, {
@@ -83,7 +87,7 @@ export interface SendBuildOptions {
 /** Sends one build and draws its progress; resolves with the image ID or throws the build's error. */
 export async function sendBuild(
   client: EngineClient,
-  upload: Awaited<ReturnType<typeof packUpload>>,
+  upload: PackedUpload,
   options: SendBuildOptions,
 ): Promise<{ imageId: string }> {
   const response = await client.build(
@@ -100,6 +104,7 @@ export async function sendBuild(
       extrahosts: options.extraHosts,
       shmsize: options.shmSize,
       berthextras: upload.extras,
+      berthcontext: upload.inPlace,
     },
     options.signal === undefined ? {} : { signal: options.signal },
   );

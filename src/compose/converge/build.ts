@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { BerthError, isBerthError } from '../../shared/errors.js';
-import { packUpload } from '../../shared/build-context/upload.js';
+import { prepareUpload } from '../../shared/build-context/upload.js';
 import type { BuildMessage, BuildQuery } from '../../engine/api/build.js';
 import type { Project, Service } from '../model/types.js';
 import { serviceImage } from '../create/labels.js';
@@ -60,15 +60,18 @@ async function buildOne(
   const image = serviceImage(project, service);
   reporter.event('Image', image, 'Building');
   const contextDir = isAbsolute(build.context) ? build.context : resolve(project.workingDir, build.context);
-  const upload = await packUpload({
-    contextDir,
-    dockerfile:
-      build.dockerfile_inline !== undefined
-        ? { inline: build.dockerfile_inline }
-        : { path: build.dockerfile ?? 'Dockerfile' },
-    namedContexts: namedContexts(service, contextDir),
-    secrets: await buildSecrets(project, service),
-  });
+  const upload = await prepareUpload(
+    {
+      contextDir,
+      dockerfile:
+        build.dockerfile_inline !== undefined
+          ? { inline: build.dockerfile_inline }
+          : { path: build.dockerfile ?? 'Dockerfile' },
+      namedContexts: namedContexts(service, contextDir),
+      secrets: await buildSecrets(project, service),
+    },
+    engine.sharesFiles,
+  );
   const args: Record<string, string | null> = {};
   for (const [key, value] of Object.entries(build.args ?? {})) if (value !== null) args[key] = value;
   for (const [key, value] of Object.entries(options.buildArgs ?? {})) args[key] = value;
@@ -86,6 +89,7 @@ async function buildOne(
       addresses.map((address) => `${host}:${address}`),
     ),
     berthextras: upload.extras,
+    ...(upload.inPlace === undefined ? {} : { berthcontext: upload.inPlace }),
   };
   let failure: string | undefined;
   let imageId: string | undefined;

@@ -59,7 +59,14 @@ export interface VolumeCreate {
 const projectFilter = (project: string) => JSON.stringify({ label: [`${LABEL.project}=${project}`] });
 
 export class ComposeEngine {
-  constructor(private readonly transport: EngineTransport) {}
+  /**
+   * `sharesFiles`: the engine runs on this host and reads its files (berth's embedded engine), so builds may
+   * name their context directory instead of uploading it.
+   */
+  constructor(
+    private readonly transport: EngineTransport,
+    readonly sharesFiles = false,
+  ) {}
 
   get events(): EngineTransport['events'] {
     return (options) => this.transport.events(options);
@@ -199,6 +206,7 @@ export class ComposeEngine {
         shmsize: query.shmsize,
         extrahosts: query.extrahosts?.join(','),
         berthextras: query.berthextras,
+        berthcontext: query.berthcontext,
       },
       body: context,
       ...(signal === undefined ? {} : { signal }),

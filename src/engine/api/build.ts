@@ -29,6 +29,11 @@ export interface BuildQuery {
   extrahosts?: string[];
   /** berth only: the tar carries named contexts and secrets under `.berth-build/`. */
   berthextras?: boolean;
+  /**
+   * berth only: build from this directory of the engine's host in place, with no tar (the client and an engine
+   * it started share one filesystem); the body is empty.
+   */
+  berthcontext?: string;
 }
 
 /** Where berth's clients put named contexts (`contexts/<name>/`) and secrets (`secrets/<id>`) in the tar. */

@@ -12,7 +12,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { chmod, chown, lstat, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { BerthError, isBerthError } from '../../shared/errors.js';
 import { isDigest, type Digest } from '../image/digest.js';
 import type { ContainerDefaults, HistoryEntry } from '../image/image-config.js';
@@ -53,6 +53,11 @@ export interface BuildOptions {
   contextDir: string;
   /** .dockerignore of the context: matching paths are not there for COPY and ADD. */
   contextIgnore?: ((rel: string) => boolean) | undefined;
+  /**
+   * The context is the user's own directory, not a copy: it is never written to, and what a RUN bind mounts of
+   * it is a filtered copy (so ignored files stay out, and `rw` writes go nowhere).
+   */
+  contextInPlace?: boolean;
   dockerfile: { name: string; text: string };
   tags: readonly string[];
   /** `--build-arg`s; undefined values are declared but unset. */
@@ -678,8 +683,18 @@ class BuildRun {
           case 'bind': {
             const source = await this.sourceRoot(spec.from);
             releases.push(source.release);
-            const path = await resolveInRoot(source.dir, spec.source);
-            const resolved = await resolveSources(path, ['.'], {});
+            let path = await resolveInRoot(source.dir, spec.source);
+            const fromContext = spec.from === undefined || spec.from === '';
+            const resolved = await resolveSources(path, ['.'], {
+              ...(fromContext && this.options.contextIgnore !== undefined
+                ? { ignore: relativeIgnore(this.options.contextIgnore, source.dir, path) }
+                : {}),
+            });
+            if (fromContext && this.options.contextInPlace === true) {
+              const copy = await this.scratchDir();
+              await copyInto(copy, resolved, '/', { workdir: '/', keepOwners: true });
+              path = copy;
+            }
             keyParts.push({
               type: 'bind',
               target: spec.target,
@@ -1021,6 +1036,16 @@ function hasEnv(env: readonly string[], name: string): boolean {
 
 function withDefaultPath(env: readonly string[]): string[] {
   return hasEnv(env, 'PATH') ? [...env] : [DEFAULT_PATH, ...env];
+}
+
+/** The context's ignore matcher for paths relative to `dir`, a directory inside the context root. */
+function relativeIgnore(
+  ignore: (rel: string) => boolean,
+  root: string,
+  dir: string,
+): (rel: string) => boolean {
+  const prefix = relative(root, dir);
+  return (rel) => ignore(prefix === '' ? rel : `${prefix}/${rel}`);
 }
 
 async function directoryBytes(dir: string): Promise<number> {

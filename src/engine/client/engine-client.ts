@@ -355,6 +355,7 @@ export class EngineClient {
         shmsize: query.shmsize,
         extrahosts: query.extrahosts?.join(','),
         berthextras: query.berthextras,
+        berthcontext: query.berthcontext,
       },
       body: context,
       headers: {

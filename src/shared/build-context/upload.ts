@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import * as tar from 'tar-stream';
 import { BerthError } from '../errors.js';
 import { readDockerignore } from './dockerignore.js';
@@ -23,7 +23,10 @@ export interface BuildUpload {
 }
 
 export interface PackedUpload {
+  /** The request body: the context tar, or nothing when `inPlace` names the directory. */
   tar: Readable;
+  /** The context directory for an engine that reads it in place (the `berthcontext` query parameter). */
+  inPlace?: string;
   /** The Dockerfile's name inside the tar (the `dockerfile` query parameter). */
   dockerfile: string;
   /** Whether the tar carries `.berth-build/` extras (the `berthextras` query flag). */
@@ -32,6 +35,33 @@ export interface PackedUpload {
 
 const EXTRAS = '.berth-build';
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+/**
+ * The context directory and Dockerfile name for an engine that reads this host's files (no upload), or
+ * undefined when the build needs a tar: a Dockerfile outside the context or inline, named contexts, secrets.
+ */
+export async function inPlaceContext(
+  upload: BuildUpload,
+): Promise<{ contextDir: string; dockerfile: string } | undefined> {
+  if ('inline' in upload.dockerfile) return undefined;
+  if (Object.keys(upload.namedContexts ?? {}).length > 0 || Object.keys(upload.secrets ?? {}).length > 0)
+    return undefined;
+  const contextDir = resolve(upload.contextDir);
+  await requireDirectory(contextDir, 'build context');
+  const inside = relative(contextDir, resolve(contextDir, upload.dockerfile.path));
+  if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) return undefined;
+  return { contextDir, dockerfile: inside };
+}
+
+/**
+ * What to send: the directory's name when the engine shares this host's files and the build allows it (nothing
+ * to pack, extract or delete), else the packed tar.
+ */
+export async function prepareUpload(upload: BuildUpload, engineSharesFiles: boolean): Promise<PackedUpload> {
+  const local = engineSharesFiles ? await inPlaceContext(upload) : undefined;
+  if (local === undefined) return packUpload(upload);
+  return { tar: Readable.from([]), inPlace: local.contextDir, dockerfile: local.dockerfile, extras: false };
+}
 
 export async function packUpload(upload: BuildUpload): Promise<PackedUpload> {
   const contextDir = resolve(upload.contextDir);

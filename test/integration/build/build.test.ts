@@ -4,7 +4,7 @@
 // rebuilds), .dockerignore, a context symlink that points outside, failures, and `docker build`.
 
 import { execa } from 'execa';
-import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerCliEnv } from '../../helpers/docker-cli.js';
@@ -230,6 +230,25 @@ describe('berth image build', () => {
     expect(files).not.toContain('/ctx/debug.log');
     expect(files).not.toContain('/ctx/secret/key');
     expect(files).not.toContain('/ctx/build/out/x.tmp');
+  });
+
+  it('binds the context into a RUN without its ignored files, and rw writes never reach the directory', async () => {
+    const dir = await context({
+      Dockerfile: [
+        'FROM busybox',
+        'RUN --mount=type=bind,target=/ctx,rw ls -A /ctx > /listing && touch /ctx/new',
+      ].join('\n'),
+      '.dockerignore': 'private.txt\n',
+      'public.txt': 'shared',
+      'private.txt': 'not for the build',
+    });
+    await berth(['image', 'build', '-t', 'bindctx:1', dir]);
+    expect((await run('bindctx:1', ['cat', '/listing'])).split('\n')).toEqual([
+      '.dockerignore',
+      'Dockerfile',
+      'public.txt',
+    ]);
+    await expect(stat(path.join(dir, 'new'))).rejects.toThrow();
   });
 
   it('refuses a context symlink that points outside the context', async () => {

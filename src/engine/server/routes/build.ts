@@ -7,7 +7,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { BerthError, isBerthError, messageOf } from '../../../shared/errors.js';
 import { createIgnoreMatcher, readDockerignore } from '../../../shared/build-context/dockerignore.js';
 import { BUILD_EXTRAS_DIR, type BuildMessage } from '../../api/build.js';
@@ -55,13 +55,16 @@ async function build(ctx: RequestContext, services: EngineServices): Promise<voi
     );
 
   const work = join(services.config.root, 'build', 'tmp', `ctx-${randomBytes(8).toString('hex')}`);
-  const contextDir = join(work, 'context');
-  await mkdir(contextDir, { recursive: true, mode: 0o700 });
+  const inPlace = q.get('berthcontext') ?? '';
+  const contextDir = inPlace === '' ? join(work, 'context') : await localContextDir(inPlace);
+  await mkdir(inPlace === '' ? contextDir : work, { recursive: true, mode: 0o700 });
   try {
-    await extractContext(ctx.bodyStream(), contextDir);
-    const extras = truthy(q.get('berthextras'))
-      ? await takeExtras(contextDir, join(work, 'extras'))
-      : undefined;
+    if (inPlace === '') await extractContext(ctx.bodyStream(), contextDir);
+    else for await (const _ of ctx.bodyStream()); // nothing is expected; read whatever came
+    const extras =
+      inPlace === '' && truthy(q.get('berthextras'))
+        ? await takeExtras(contextDir, join(work, 'extras'))
+        : undefined;
     const dockerfilePath = await resolveInRoot(contextDir, dockerfileName);
     const text = await readFile(dockerfilePath, 'utf8').catch((error: unknown) => {
       throw new BerthError('InvalidArgument', `Cannot locate specified Dockerfile: ${dockerfileName}`, {
@@ -72,6 +75,7 @@ async function build(ctx: RequestContext, services: EngineServices): Promise<voi
     const options: BuildOptions = {
       contextDir,
       contextIgnore: (rel) => ignore(rel),
+      contextInPlace: inPlace !== '',
       dockerfile: { name: dockerfileName, text },
       tags,
       buildArgs: jsonMap(q.get('buildargs'), 'buildargs'),
@@ -146,6 +150,16 @@ function wire(event: BuildEvent): BuildMessage {
     case 'warning':
       return { stream: `[Warning] ${event.message}\n` };
   }
+}
+
+/** `berthcontext`: an absolute directory of this host, used in place. */
+async function localContextDir(path: string): Promise<string> {
+  if (!isAbsolute(path))
+    throw new BerthError('InvalidArgument', `berthcontext must be an absolute path, not ${path}`);
+  const info = await stat(path).catch(() => undefined);
+  if (info === undefined || !info.isDirectory())
+    throw new BerthError('NotFound', `build context ${path} is not a directory on the engine's host`);
+  return path;
 }
 
 /** Moves `.berth-build/contexts/<name>` and `.berth-build/secrets/<id>` out of the context. */
