@@ -12,6 +12,16 @@ import type { ImageStore } from '../image/image-store.js';
 import type { OverlaySnapshotter } from '../snapshot/overlay.js';
 import type { ContainerManager } from './manager.js';
 
+/** Marks a build step's container, so an engine that died during a build removes it when it starts again. */
+export const BUILD_STEP_LABEL = 'com.berth.build-step';
+
+/** Removes step containers left by a build that an engine crash cut short. */
+export async function removeLeftoverSteps(containers: ContainerManager): Promise<void> {
+  for (const record of containers.all())
+    if (record.config.Labels?.[BUILD_STEP_LABEL] === 'true')
+      await containers.remove(record.id, { force: true, volumes: true }).catch(() => undefined);
+}
+
 export function containerStepRunner(
   containers: ContainerManager,
   images: ImageStore,
@@ -26,7 +36,7 @@ export function containerStepRunner(
         Env: [...step.env],
         User: step.user,
         WorkingDir: step.workingDir,
-        Labels: { 'com.berth.build-step': 'true' },
+        Labels: { [BUILD_STEP_LABEL]: 'true' },
         AttachStdout: true,
         AttachStderr: true,
         HostConfig: {

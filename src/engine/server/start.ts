@@ -12,7 +12,7 @@ import path from 'node:path';
 import { BerthError } from '../../shared/errors.js';
 import type { EngineConfig } from '../config.js';
 import { Builder } from '../build/executor.js';
-import { containerStepRunner } from '../container/build-runner.js';
+import { containerStepRunner, removeLeftoverSteps } from '../container/build-runner.js';
 import { ExecSessions } from '../container/exec-sessions.js';
 import { ContainerManager } from '../container/manager.js';
 import { ContainerStorage, volumeUsers } from '../container/storage.js';
@@ -127,6 +127,7 @@ export async function startEngine(
       snapshots,
       runner: containerStepRunner(containers, images, snapshots),
     });
+    await removeLeftoverSteps(containers);
     await builder.recover();
     cleanups.push(() => containers.close());
     const services: EngineServices = {
