@@ -12,7 +12,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { chmod, chown, lstat, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { join, posix, relative } from 'node:path';
 import { BerthError, isBerthError } from '../../shared/errors.js';
 import { isDigest, type Digest } from '../image/digest.js';
 import type { ContainerDefaults, HistoryEntry } from '../image/image-config.js';
@@ -581,6 +581,11 @@ class BuildRun {
     const mountSpecs = instruction.mounts.map((m) =>
       parseRunMount(expandWord(m, scope.lookup, escape), workdir),
     );
+    if (instruction.security === 'insecure')
+      throw new BerthError(
+        'InvalidArgument',
+        "RUN --security=insecure is not allowed: berth's builder does not grant the security.insecure entitlement",
+      );
     const network = instruction.network ?? this.options.network;
     if (!['default', 'none', 'host', 'bridge'].includes(network))
       throw new BerthError('InvalidArgument', `RUN --network=${network}: expected default, none or host`);
@@ -806,8 +811,13 @@ class BuildRun {
             ...(owner === undefined ? {} : { chown: owner }),
             ...(chmodMode === undefined ? {} : { chmod: chmodMode }),
           };
-          if (isAdd) await addInto(rootfs, resolved, dest, { ...options, tmpDir: await this.scratchDir() });
-          else await copyInto(rootfs, resolved, dest, options);
+          const tmpDir = isAdd ? await this.scratchDir() : '';
+          // --parents keeps each source's directories (relative to the context) under the destination.
+          const groups = instruction.parents ? groupByParent(resolved, dest) : [{ dest, sources: resolved }];
+          for (const group of groups) {
+            if (isAdd) await addInto(rootfs, group.sources, group.dest, { ...options, tmpDir });
+            else await copyInto(rootfs, group.sources, group.dest, options);
+          }
         }),
       );
     } finally {
@@ -1036,6 +1046,24 @@ function hasEnv(env: readonly string[], name: string): boolean {
 
 function withDefaultPath(env: readonly string[]): string[] {
   return hasEnv(env, 'PATH') ? [...env] : [DEFAULT_PATH, ...env];
+}
+
+/** `COPY --parents`: sources grouped by their parent directory, each group copied under dest/<parent>/. */
+function groupByParent(
+  resolved: readonly ResolvedSource[],
+  dest: string,
+): Array<{ dest: string; sources: ResolvedSource[] }> {
+  const groups = new Map<string, ResolvedSource[]>();
+  for (const source of resolved) {
+    const parent = source.kind === 'dir' ? source.rel : posix.dirname(source.rel);
+    const key = parent === '.' ? '' : parent;
+    groups.set(key, [...(groups.get(key) ?? []), source]);
+  }
+  const base = dest.endsWith('/') ? dest : `${dest}/`;
+  return [...groups.entries()].map(([parent, sources]) => ({
+    dest: parent === '' ? base : `${base}${parent}/`,
+    sources,
+  }));
 }
 
 /** The context's ignore matcher for paths relative to `dir`, a directory inside the context root. */

@@ -227,6 +227,18 @@ describe('builder instructions', () => {
     expect(await run(result.id as string, ['cat', '/one', '/two', '/three'])).toBe('one\ntwo\nthree\n');
   });
 
+  it('keeps the source directories with COPY --parents, and refuses RUN --security=insecure', async () => {
+    const result = await build({
+      Dockerfile: 'FROM busybox\nCOPY --parents a/one.txt b/c/two.txt /out/\n',
+      'a/one.txt': '1',
+      'b/c/two.txt': '2',
+    });
+    expect(result.error).toBeUndefined();
+    expect(await run(result.id as string, ['cat', '/out/a/one.txt', '/out/b/c/two.txt'])).toBe('12');
+    const insecure = await build({ Dockerfile: 'FROM busybox\nRUN --security=insecure true\n' });
+    expect(insecure.error).toMatch(/Dockerfile:2.*--security=insecure is not allowed/);
+  });
+
   it('names the file and line of a Dockerfile it cannot parse', async () => {
     const result = await build({ Dockerfile: 'FROM busybox\nRUN true\nCOPPY a b\n' });
     expect(result.error).toMatch(/Dockerfile:3: unknown instruction: COPPY/);
