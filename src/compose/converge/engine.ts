@@ -10,7 +10,8 @@ import type {
   ContainerSummary,
 } from '../../engine/api/containers.js';
 import type { Readable } from 'node:stream';
-import type { BuildMessage, BuildQuery } from '../../engine/api/build.js';
+import { buildQueryParams, type BuildMessage, type BuildQuery } from '../../engine/api/build.js';
+import { jsonLines } from '../../engine/api/json-lines.js';
 import type { EventMessage } from '../../engine/api/events.js';
 import { compareApiVersions } from '../../engine/api/version.js';
 import { LABEL } from '../create/labels.js';
@@ -190,38 +191,14 @@ export class ComposeEngine {
     onMessage: (message: BuildMessage) => void,
     signal?: AbortSignal,
   ): Promise<void> {
-    const json = (value: unknown) => (value === undefined ? undefined : JSON.stringify(value));
     const response = await this.transport.stream({
       method: 'POST',
       path: '/build',
-      query: {
-        t: query.t,
-        dockerfile: query.dockerfile,
-        buildargs: json(query.buildargs),
-        labels: json(query.labels),
-        target: query.target,
-        nocache: query.nocache,
-        pull: query.pull,
-        networkmode: query.networkmode,
-        shmsize: query.shmsize,
-        extrahosts: query.extrahosts?.join(','),
-        berthextras: query.berthextras,
-        berthcontext: query.berthcontext,
-      },
+      query: buildQueryParams(query),
       body: context,
       ...(signal === undefined ? {} : { signal }),
     });
-    let pending = '';
-    for await (const chunk of response) {
-      pending += (chunk as Buffer).toString('utf8');
-      let newline: number;
-      while ((newline = pending.indexOf('\n')) !== -1) {
-        const line = pending.slice(0, newline).trim();
-        pending = pending.slice(newline + 1);
-        if (line !== '') onMessage(JSON.parse(line) as BuildMessage);
-      }
-    }
-    if (pending.trim() !== '') onMessage(JSON.parse(pending) as BuildMessage);
+    for await (const line of jsonLines(response)) onMessage(JSON.parse(line) as BuildMessage);
   }
 
   async removeImage(reference: string): Promise<void> {

@@ -38,3 +38,25 @@ export interface BuildQuery {
 
 /** Where berth's clients put named contexts (`contexts/<name>/`) and secrets (`secrets/<id>`) in the tar. */
 export const BUILD_EXTRAS_DIR = '.berth-build';
+
+/** The query as POST /build takes it: maps as JSON, hosts comma-separated, repeated `t`. */
+export function buildQueryParams(
+  query: BuildQuery,
+): Record<string, string | number | boolean | readonly string[] | undefined> {
+  const json = (value: unknown) => (value === undefined ? undefined : JSON.stringify(value));
+  return {
+    t: query.t,
+    dockerfile: query.dockerfile,
+    buildargs: json(query.buildargs),
+    labels: json(query.labels),
+    target: query.target,
+    nocache: query.nocache,
+    pull: query.pull,
+    q: query.q,
+    networkmode: query.networkmode,
+    shmsize: query.shmsize,
+    extrahosts: query.extrahosts?.join(','),
+    berthextras: query.berthextras,
+    berthcontext: query.berthcontext,
+  };
+}

@@ -7,6 +7,7 @@ export * from './events.js';
 export * from './exec.js';
 export * from './filters.js';
 export * from './images.js';
+export * from './json-lines.js';
 export * from './networks.js';
 export * from './registry.js';
 export * from './stdcopy.js';

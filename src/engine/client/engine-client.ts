@@ -7,7 +7,10 @@ import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http'
 import { Readable, type Duplex } from 'node:stream';
 import { BerthError } from '../../shared/errors.js';
 import { errorFromResponse } from '../api/errors.js';
-import type { BuildQuery } from '../api/build.js';
+import { buildQueryParams, type BuildQuery } from '../api/build.js';
+import { jsonLines } from '../api/json-lines.js';
+
+export { jsonLines };
 import type { EventMessage } from '../api/events.js';
 import { encodeFilters } from '../api/filters.js';
 import { encodeRegistryAuth, type AuthConfig, type AuthResponse } from '../api/registry.js';
@@ -338,25 +341,10 @@ export class EngineClient {
     query: BuildQuery,
     options: { registryConfig?: Record<string, AuthConfig>; signal?: AbortSignal } = {},
   ): Promise<IncomingMessage> {
-    const json = (value: unknown) => (value === undefined ? undefined : JSON.stringify(value));
     return this.stream({
       method: 'POST',
       path: '/build',
-      query: {
-        t: query.t,
-        dockerfile: query.dockerfile,
-        buildargs: json(query.buildargs),
-        labels: json(query.labels),
-        target: query.target,
-        nocache: query.nocache,
-        pull: query.pull,
-        q: query.q,
-        networkmode: query.networkmode,
-        shmsize: query.shmsize,
-        extrahosts: query.extrahosts?.join(','),
-        berthextras: query.berthextras,
-        berthcontext: query.berthcontext,
-      },
+      query: buildQueryParams(query),
       body: context,
       headers: {
         'X-Registry-Config': Buffer.from(JSON.stringify(options.registryConfig ?? {})).toString('base64'),
@@ -495,21 +483,6 @@ async function readAll(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
-}
-
-/** Splits a byte stream into non-empty lines. */
-export async function* jsonLines(stream: Readable): AsyncGenerator<string> {
-  let pending = '';
-  for await (const chunk of stream) {
-    pending += (chunk as Buffer).toString('utf8');
-    let newline: number;
-    while ((newline = pending.indexOf('\n')) !== -1) {
-      const line = pending.slice(0, newline).trim();
-      pending = pending.slice(newline + 1);
-      if (line !== '') yield line;
-    }
-  }
-  if (pending.trim() !== '') yield pending.trim();
 }
 
 function headerText(value: string | string[] | undefined): string {

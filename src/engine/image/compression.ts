@@ -1,7 +1,8 @@
 // Layer and archive compression, told by magic bytes rather than by media type or file name (docker-archive
 // layers carry no media type, and registries mislabel). Invariant: the returned stream yields the exact
-// uncompressed bytes, so hashing it gives the layer's diffID. zstd (OCI `tar+zstd` layers) is read through the
-// `zstd` program, as Node 20's zlib has no zstd.
+// uncompressed bytes, so hashing it gives the layer's diffID. zstd (OCI `tar+zstd` layers), and for the
+// builder's contexts and ADD archives bzip2 and xz, are read through their programs, as Node 20's zlib has none
+// of them.
 
 import { spawn } from 'node:child_process';
 import { PassThrough, Readable } from 'node:stream';
@@ -19,10 +20,16 @@ export function detectCompression(head: Uint8Array): Compression {
   return 'none';
 }
 
-/** The uncompressed bytes of `source` (gzip, zstd or plain); other compressions are FailedPrecondition. */
+/** What layers may be: what registries and image archives carry. */
+const LAYER_COMPRESSIONS: readonly Compression[] = ['none', 'gzip', 'zstd'];
+/** Everything this module reads (build contexts and ADD archives). */
+export const ALL_COMPRESSIONS: readonly Compression[] = ['none', 'gzip', 'zstd', 'bzip2', 'xz'];
+
+/** The uncompressed bytes of `source`; compressions outside `allowed` are FailedPrecondition. */
 export async function openDecompressed(
   source: Readable | AsyncIterable<Uint8Array>,
   what = 'layer',
+  allowed: readonly Compression[] = LAYER_COMPRESSIONS,
 ): Promise<{ compression: Compression; stream: Readable }> {
   const iterator = source[Symbol.asyncIterator]();
   const chunks: Buffer[] = [];
@@ -40,7 +47,7 @@ export async function openDecompressed(
   }
   const head = Buffer.concat(chunks);
   const compression = detectCompression(head);
-  if (compression !== 'none' && compression !== 'gzip' && compression !== 'zstd') {
+  if (!allowed.includes(compression)) {
     if (typeof (iterator as { return?: unknown }).return === 'function') await iterator.return?.();
     throw new BerthError(
       'FailedPrecondition',
@@ -60,18 +67,18 @@ export async function openDecompressed(
     { objectMode: false },
   );
   if (compression === 'none') return { compression, stream: whole };
-  if (compression === 'zstd') return { compression, stream: zstdDecompress(whole, what) };
+  if (compression !== 'gzip') return { compression, stream: throughProgram(whole, compression, what) };
   const gunzip = createGunzip();
   whole.on('error', (error) => gunzip.destroy(error));
   return { compression, stream: whole.pipe(gunzip) };
 }
 
 /**
- * Pipes `input` through `zstd -dc`. The returned stream ends only after zstd exited 0, so corrupt input or a
- * missing program fails it rather than ending it early as if the layer were complete.
+ * Pipes `input` through `<program> -dc`. The returned stream ends only after the program exited 0, so corrupt
+ * input or a missing program fails it rather than ending it early as if the content were complete.
  */
-function zstdDecompress(input: Readable, what: string): Readable {
-  const child = spawn('zstd', ['-dc', '-q'], { stdio: ['pipe', 'pipe', 'pipe'] });
+export function throughProgram(input: Readable, program: 'zstd' | 'bzip2' | 'xz', what: string): Readable {
+  const child = spawn(program, ['-dc', '-q'], { stdio: ['pipe', 'pipe', 'pipe'] });
   const output = new PassThrough();
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => {
@@ -80,23 +87,30 @@ function zstdDecompress(input: Readable, what: string): Readable {
   child.stdout.pipe(output, { end: false });
   child.on('error', (error) => {
     output.destroy(
-      new BerthError('FailedPrecondition', `${what} is zstd-compressed and the zstd program cannot run`, {
-        cause: error,
-      }),
+      new BerthError(
+        'FailedPrecondition',
+        `${what} is ${program}-compressed and the ${program} program cannot run`,
+        {
+          cause: error,
+        },
+      ),
     );
   });
   child.on('close', (code) => {
     if (code === 0) output.end();
     else
       output.destroy(
-        new BerthError('InvalidArgument', `${what}: zstd failed: ${stderr.trim() || `exit ${String(code)}`}`),
+        new BerthError(
+          'InvalidArgument',
+          `${what}: ${program} failed: ${stderr.trim() || `exit ${String(code)}`}`,
+        ),
       );
   });
   input.on('error', (error) => {
     child.kill('SIGKILL');
     output.destroy(error);
   });
-  child.stdin.on('error', () => undefined); // zstd exiting early is reported by 'close'
+  child.stdin.on('error', () => undefined); // the program exiting early is reported by 'close'
   input.pipe(child.stdin);
   output.on('close', () => {
     if (child.exitCode === null) child.kill('SIGKILL');

@@ -12,11 +12,9 @@ import { tmpdir } from 'node:os';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
 import { BerthError, messageOf } from '../../../shared/errors.js';
-import { detectCompression } from '../../image/compression.js';
+import { ALL_COMPRESSIONS, detectCompression, openDecompressed } from '../../image/compression.js';
 import { copyInto, type CopyOptions } from './copy.js';
-import { throughProgram } from './decompress.js';
 import { extractTar } from './extract.js';
 import { resolveSources, type ResolvedSource } from './sources.js';
 
@@ -173,16 +171,9 @@ export async function archiveKind(path: string): Promise<ArchiveKind | undefined
   return isTarHeader(inner) ? compression : undefined;
 }
 
-/** The uncompressed bytes of the archive at `path`; bzip2 and xz go through their programs. */
-export async function openArchive(path: string, kind: ArchiveKind): Promise<Readable> {
-  const input = createReadStream(path);
-  if (kind === 'tar') return input;
-  if (kind === 'gzip') {
-    const gunzip = createGunzip();
-    input.on('error', (error) => gunzip.destroy(error));
-    return input.pipe(gunzip);
-  }
-  return throughProgram(input, kind, posix.basename(path));
+/** The uncompressed bytes of the archive at `path` (its kind was told by archiveKind). */
+export async function openArchive(path: string, _kind: ArchiveKind): Promise<Readable> {
+  return (await openDecompressed(createReadStream(path), posix.basename(path), ALL_COMPRESSIONS)).stream;
 }
 
 /** A tar header block: its checksum field matches the sum of its bytes (with that field as spaces). */

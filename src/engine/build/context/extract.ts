@@ -16,7 +16,7 @@ import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
 import { BerthError, messageOf } from '../../../shared/errors.js';
 import { safeEntryPath } from '../../image/unpack.js';
-import { openAnyDecompressed } from './decompress.js';
+import { ALL_COMPRESSIONS, openDecompressed } from '../../image/compression.js';
 
 export interface ExtractOptions {
   /** Owner given to every entry; the archive's owners when absent (and `keepOwners`), else the caller's. */
@@ -32,7 +32,7 @@ export async function extractContext(
   tarStream: Readable | AsyncIterable<Uint8Array>,
   destDir: string,
 ): Promise<void> {
-  const { stream } = await openAnyDecompressed(tarStream, 'build context');
+  const { stream } = await openDecompressed(tarStream, 'build context', ALL_COMPRESSIONS);
   await extractTar(stream, destDir, { what: 'build context' });
 }
 
