@@ -178,6 +178,31 @@ export async function up(
   return ordered;
 }
 
+/**
+ * Creates the project's networks and volumes that do not exist yet (external ones must exist): what `run` needs
+ * when it brings up no other service.
+ */
+export async function ensureResources(
+  project: Project,
+  engine: ComposeEngine,
+  reporter: Reporter,
+): Promise<void> {
+  const observed = {
+    containers: [],
+    networks: await existing(
+      Object.values(project.networks).map((n) => n.name),
+      (name) => engine.networkExists(name),
+    ),
+    volumes: await existing(
+      Object.values(project.volumes).map((v) => v.name),
+      (name) => engine.volumeExists(name),
+    ),
+  };
+  const plan = planUp(project, [], observed);
+  await createNetworks(project, plan, engine, reporter);
+  await createVolumes(project, plan, engine, reporter);
+}
+
 async function existing(names: string[], exists: (name: string) => Promise<boolean>): Promise<Set<string>> {
   const found = await Promise.all(names.map(async (name) => ((await exists(name)) ? name : undefined)));
   return new Set(found.filter((name): name is string => name !== undefined));
