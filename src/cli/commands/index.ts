@@ -86,17 +86,13 @@ function collectFlag(value: string, previous: string[] | undefined): string[] {
 
 /**
  * A repeatable `--no-NAME <value>` flag kept apart from `--NAME <value>` (commander would otherwise take it as
- * the negation of that flag): its values land in `noName`.
+ * the negation of that flag): not negating, its values land in `noName`.
  */
 class ListNegationOption extends Option {
   constructor(flags: string, description: string) {
     super(flags, description);
     this.negate = false;
     this.argParser(collectFlag);
-  }
-
-  override attributeName(): string {
-    return super.attributeName().replace(/^./, (first) => `no${first.toUpperCase()}`);
   }
 }
 

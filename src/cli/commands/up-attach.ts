@@ -85,13 +85,22 @@ export async function followStack(session: ComposeSession, options: FollowOption
   };
 
   /** Brings what is known of one container up to date with its state now. */
-  const observe = async (id: string, since?: string): Promise<void> => {
+  const observe = async (id: string, since?: string, diedAt?: number): Promise<void> => {
     let state: ContainerInspect | undefined;
-    try {
-      state = await engine.inspect(id);
-    } catch {
-      tracked.delete(id);
-      return;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        state = await engine.inspect(id);
+      } catch {
+        tracked.delete(id);
+        return;
+      }
+      // The die event may come before the state says so: a run that started before the death is that one.
+      const stale =
+        diedAt !== undefined &&
+        state.State?.Status === 'running' &&
+        Date.parse(state.State.StartedAt) < diedAt;
+      if (!stale || attempt === 20) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const labels = state.Config?.Labels ?? {};
     const service = labels[LABEL.service] ?? '';
@@ -162,7 +171,7 @@ export async function followStack(session: ComposeSession, options: FollowOption
       if (event.Action === 'start') await observe(id);
       else if (event.Action === 'die') {
         const before = tracked.get(id);
-        await observe(id);
+        await observe(id, undefined, event.timeNano / 1e6);
         const after = tracked.get(id);
         if (before !== undefined && after?.running === true)
           out.write(

@@ -53,6 +53,8 @@ export async function run(
 ): Promise<void> {
   const flags = raw as UpFlags;
   const onExit = checkFlags(flags);
+  // Output from here on is shown; a container kept from an earlier run does not replay its old lines.
+  const since = String(Date.now() / 1000);
   const attached = flags.detach !== true && flags.wait !== true && flags.start !== false;
   const session = await openProject(globals, args);
   const interrupt = attached ? new Interrupt() : undefined;
@@ -123,7 +125,15 @@ export async function run(
         ? await (await import('./watch.js')).startWatching(session, globals, args, {})
         : undefined;
     try {
-      process.exitCode = await attach(selected, services, args, flags, globals, onExit, printed, interrupt);
+      process.exitCode = await attach(
+        selected,
+        services,
+        args,
+        flags,
+        globals,
+        { onExit, printed, since },
+        interrupt,
+      );
     } finally {
       await watcher?.close();
     }
@@ -268,11 +278,11 @@ async function attach(
   args: readonly string[],
   flags: UpFlags,
   globals: GlobalOptions,
-  onExit: OnExit,
-  printed: ReadonlySet<string>,
+  follow: { onExit: OnExit; printed: ReadonlySet<string>; since: string },
   interrupt: Interrupt,
 ): Promise<number> {
   const { project } = session;
+  const { onExit, printed } = follow;
   const containers = services.flatMap((entry) => entry.containers);
   const names = services
     .filter((entry) => printed.has(entry.service))
@@ -298,7 +308,7 @@ async function attach(
     onExit,
     oneShots,
     initial: containers,
-    since: String(Math.floor(Date.now() / 1000) - 60),
+    since: follow.since,
     printer,
     signal: stop.signal,
   });

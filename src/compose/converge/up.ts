@@ -118,7 +118,7 @@ export async function up(
     const service = project.services[serviceName] as Service;
     // Nothing starts with --no-start, so no condition can be met: only the creation order matters.
     if (options.noStart !== true)
-      await waitForDependencies(service, engine, results, failed, reporter, options.signal);
+      await waitForDependencies(project, service, engine, results, failed, reporter, options.signal);
     const restartKept =
       options.noStart !== true &&
       Object.entries(service.depends_on ?? {}).some(
@@ -357,6 +357,7 @@ export function onlyOptionallyNeeded(project: Project, serviceName: string): boo
 }
 
 async function waitForDependencies(
+  project: Project,
   service: Service,
   engine: ComposeEngine,
   results: ReadonlyMap<string, ServiceContainers>,
@@ -367,6 +368,8 @@ async function waitForDependencies(
   await Promise.all(
     Object.entries(service.depends_on ?? {}).map(async ([name, dependency]) => {
       const target = results.get(name);
+      // Left out on purpose (`up --no-deps`): not this run's business.
+      if (target === undefined && project.disabledServices?.[name] !== undefined) return;
       if (target === undefined) {
         if (dependency.required)
           throw new BerthError(
