@@ -48,15 +48,11 @@ export async function createOneOff(
     const subset: Project = {
       ...project,
       services: Object.fromEntries(Object.entries(project.services).filter(([name]) => needed.has(name))),
+      // The service's own containers (of an earlier up) are no orphans.
+      disabledServices: { ...(project.disabledServices ?? {}), [serviceName]: service },
     };
     await up(subset, engine, {}, reporter);
   }
-  // The networks and volumes the one-off itself uses (up made those of its dependencies).
-  await ensureResources(
-    withoutUnusedResources({ ...project, services: { [serviceName]: service } }),
-    engine,
-    reporter,
-  );
   const image = serviceImage(project, service);
   const imageId = await engine.imageId(image);
   if (imageId === undefined) {
@@ -72,6 +68,12 @@ export async function createOneOff(
     }
     reporter.event('Image', image, 'Pulled');
   }
+  // The networks and volumes the one-off itself uses (up made those of its dependencies).
+  await ensureResources(
+    withoutUnusedResources({ ...project, services: { [serviceName]: service } }),
+    engine,
+    reporter,
+  );
   const name = options.name ?? `${project.name}-${serviceName}-run-${randomBytes(6).toString('hex')}`;
   const { body } = containerCreateRequest({
     project,

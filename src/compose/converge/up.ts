@@ -4,14 +4,14 @@
 // failed recreate leaves the running container in place.
 import { BerthError, isBerthError, messageOf } from '../../shared/errors.js';
 import { missingImageHint } from '../../shared/missing-image.js';
-import type { ContainerCreateRequest, MountSpec } from '../../engine/api/containers.js';
+import type { ContainerCreateRequest, ContainerInspect, MountSpec } from '../../engine/api/containers.js';
 import { ServiceGraph } from '../graph/graph.js';
 import { serviceConfigHash } from '../model/hash.js';
 import type { Project, Service } from '../model/types.js';
 import { containerCreateRequest, type ResolvedNames } from '../create/container-request.js';
 import { networkLabels, serviceImage, volumeLabels } from '../create/labels.js';
 import { buildServices } from './build.js';
-import { waitForCondition } from './conditions.js';
+import { waitForCondition, withLastOutput } from './conditions.js';
 import { runPostStart, runPreStart, runPreStop } from './hooks.js';
 import type { ComposeEngine } from './engine.js';
 import { observedContainer, planUp, type ObservedContainer, type Plan } from './plan.js';
@@ -501,8 +501,8 @@ async function startReported(
     reporter.event('Container', name, 'Error');
     throw new BerthError(
       isBerthError(error) ? error.code : 'Internal',
-      `container ${name} cannot start: ${messageOf(error)}`,
-      { cause: error },
+      `service "${service.name}": container ${name} cannot start: ${messageOf(error)}`,
+      { cause: error, ...(isBerthError(error) && error.hint !== undefined ? { hint: error.hint } : {}) },
     );
   }
   reporter.event('Container', name, 'Started');
@@ -550,6 +550,29 @@ async function removeContainer(
   reporter.event('Container', container.name, 'Removed');
 }
 
+/** How long a container without a healthcheck must stay up for `--wait` to count it as running. */
+const SETTLE_MS = 1000;
+
+/**
+ * A running container's state once it has been up for SETTLE_MS: one that fails at once (a missing config, a
+ * bad command) is caught by `--wait` instead of being reported as running.
+ */
+async function settled(
+  engine: ComposeEngine,
+  id: string,
+  state: ContainerInspect,
+  signal?: AbortSignal,
+): Promise<ContainerInspect> {
+  const left = Date.parse(state.State?.StartedAt ?? '') + SETTLE_MS - Date.now();
+  if (!(left > 0)) return state;
+  const window = AbortSignal.timeout(left);
+  await engine
+    .wait(id, signal === undefined ? window : AbortSignal.any([signal, window]))
+    .catch(() => undefined);
+  signal?.throwIfAborted();
+  return engine.inspect(id);
+}
+
 /** `--wait`: every container running, and healthy when it has a healthcheck. */
 async function waitRunning(
   project: Project,
@@ -568,7 +591,10 @@ async function waitRunning(
       );
       for (const container of entry.containers) {
         reporter.event('Container', container.name, 'Waiting');
-        const state = await engine.inspect(container.id);
+        let state = await engine.inspect(container.id);
+        if (state.State?.Health === undefined && !checked && state.State?.Status === 'running') {
+          state = await settled(engine, container.id, state, signal);
+        }
         if (state.State?.Health !== undefined || checked)
           await waitForCondition(
             engine,
@@ -580,9 +606,11 @@ async function waitRunning(
           reporter.event('Container', container.name, 'Exited');
           continue;
         } else if (state.State?.Status !== 'running' && state.State?.Status !== 'restarting') {
-          throw new BerthError(
-            'FailedPrecondition',
-            `container ${container.name} exited (${state.State?.ExitCode ?? '?'})`,
+          reporter.event('Container', container.name, 'Error');
+          throw await withLastOutput(
+            engine,
+            container,
+            `service "${entry.service}": container ${container.name} exited with code ${state.State?.ExitCode ?? '?'}`,
           );
         }
         reporter.event('Container', container.name, checked ? 'Healthy' : 'Running');
