@@ -578,7 +578,7 @@ function registerComposeCommands(program: Command): void {
     .option('--abort-on-container-failure', 'stop every container when one exits with a non-zero code')
     .option(
       '--exit-code-from <service>',
-      "exit with that service's exit code (implies --abort-on-container-exit)",
+      "stop every container when that service's ends, and exit with its exit code",
     )
     .option('--attach <service>', 'follow only the output of these services (repeatable)', collectFlag)
     .addOption(

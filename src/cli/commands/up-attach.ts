@@ -17,6 +17,8 @@ export interface FollowOptions {
   /** Services whose exits count: they end the run when all have exited, and may abort it. */
   watched: ReadonlySet<string>;
   onExit: OnExit;
+  /** --exit-code-from: this service's exit always ends the run. */
+  exitCodeFrom?: string;
   /** Services others wait on to complete: their exit 0 is success, never a reason to abort. */
   oneShots: ReadonlySet<string>;
   /** Containers already there when following starts (their output is printed from `since`). */
@@ -77,9 +79,11 @@ export async function followStack(session: ComposeSession, options: FollowOption
   const exited = (exit: ContainerExit): void => {
     out.write(`${exit.name} exited with code ${exit.code}\n`);
     if (!result.exits.has(exit.service)) result.exits.set(exit.service, exit);
-    if (result.trigger !== undefined || options.onExit === 'ignore' || !options.watched.has(exit.service))
-      return;
-    if (exit.code === 0 && (options.onExit === 'failure' || options.oneShots.has(exit.service))) return;
+    if (result.trigger !== undefined || !options.watched.has(exit.service)) return;
+    if (exit.service !== options.exitCodeFrom) {
+      if (options.onExit === 'ignore') return;
+      if (exit.code === 0 && (options.onExit === 'failure' || options.oneShots.has(exit.service))) return;
+    }
     result.trigger = exit;
     finish();
   };
@@ -106,18 +110,23 @@ export async function followStack(session: ComposeSession, options: FollowOption
     const service = labels[LABEL.service] ?? '';
     if (labels[LABEL.oneoff] === 'True' || labels[LABEL.hook] !== undefined) return;
     if (!options.watched.has(service) && !options.printed.has(service)) return;
+    const status = state.State?.Status;
+    // Going away (a recreate, down): no exit of a run of the service.
+    if (status === 'removing') {
+      tracked.delete(id);
+      return;
+    }
     const name = shortName(project, state.Name.replace(/^\//, ''));
     const entry = tracked.get(id) ?? { service, name, running: false };
     entry.name = name;
     tracked.set(id, entry);
-    const status = state.State?.Status;
     if (status === 'running' || status === 'restarting' || status === 'paused') {
       entry.running = true;
-      if (options.printed.has(service)) follow(id, name, since ?? state.State.StartedAt);
+      if (options.printed.has(service)) follow(id, name, since ?? runSince(state));
       return;
     }
-    if (status !== 'exited' && status !== 'dead') return; // created: not started yet
     entry.running = false;
+    if (status !== 'exited' && status !== 'dead') return; // created: not started yet
     const finishedAt = state.State?.FinishedAt ?? '';
     if (entry.handledExit === finishedAt) return;
     entry.handledExit = finishedAt;
@@ -191,4 +200,15 @@ export async function followStack(session: ComposeSession, options: FollowOption
     options.printer.flush();
   }
   return result;
+}
+
+/**
+ * Where the output of a container's current run begins: after its previous exit, or from its creation (its own
+ * StartedAt can be later than its first line).
+ */
+function runSince(state: ContainerInspect): string {
+  const finished = Date.parse(state.State?.FinishedAt ?? '');
+  const created = Date.parse(state.Created);
+  if (Number.isFinite(finished) && finished > created) return String(finished / 1000);
+  return Number.isFinite(created) ? String(created / 1000 - 1) : '0';
 }

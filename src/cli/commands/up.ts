@@ -1,7 +1,8 @@
 // `berth up`: converge the project, then (unless detached) follow its containers' output until they end or the
 // user presses Ctrl-C, which stops them gracefully (a second Ctrl-C kills them). --abort-on-container-exit and
-// --abort-on-container-failure stop everything when one container ends (fails); --exit-code-from passes one
-// service's exit code on, never 0 for a container that was stopped or killed before it ended by itself.
+// --abort-on-container-failure stop everything when one container ends (fails); --exit-code-from stops
+// everything when that service ends and passes its exit code on, never 0 for a container that was stopped or
+// killed before it ended by itself.
 import { LABEL } from '../../compose/create/labels.js';
 import { up, type ServiceContainers } from '../../compose/converge/up.js';
 import type { Reporter } from '../../compose/converge/reporter.js';
@@ -150,14 +151,16 @@ function checkFlags(flags: UpFlags): OnExit {
       'Usage',
       '--abort-on-container-failure and --abort-on-container-exit are incompatible',
     );
+  // --exit-code-from alone ends the run when that service exits (a one-shot job ending first does not).
   const onExit: OnExit =
     flags.abortOnContainerFailure === true
       ? 'failure'
-      : flags.abortOnContainerExit === true || flags.exitCodeFrom !== undefined
+      : flags.abortOnContainerExit === true
         ? 'exit'
         : 'ignore';
   const attachFlags = (flags.attach ?? []).length > 0 || flags.attachDependencies === true;
-  if ((flags.detach === true || flags.wait === true) && (onExit !== 'ignore' || attachFlags)) {
+  const aborting = onExit !== 'ignore' || flags.exitCodeFrom !== undefined;
+  if ((flags.detach === true || flags.wait === true) && (aborting || attachFlags)) {
     const which = flags.wait === true ? '--wait' : '--detach';
     throw new BerthError(
       'Usage',
@@ -306,6 +309,7 @@ async function attach(
     printed,
     watched,
     onExit,
+    ...(flags.exitCodeFrom === undefined ? {} : { exitCodeFrom: flags.exitCodeFrom }),
     oneShots,
     initial: containers,
     since: follow.since,
