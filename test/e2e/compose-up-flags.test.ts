@@ -1,7 +1,9 @@
 // `berth up`'s flags through the built CLI on an engine of its own: --no-deps, --attach / --no-attach and
 // `attach: false`, --abort-on-container-failure, --exit-code-from (never 0 for a stopped or killed service),
-// attached mode following a container that restarts or is recreated, Ctrl-C (graceful, then forced), and `run`
-// of a service without dependencies creating the project's network and volume itself.
+// attached mode following a container that restarts or is recreated, Ctrl-C (graceful, then forced), `run`
+// of a service without dependencies creating the project's network and volume itself, and the progress rows
+// drawn in place on a terminal (a pseudo-terminal made by `script`).
+import { execa } from 'execa';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -316,5 +318,48 @@ volumes:
     expect(await states(file)).toEqual({});
     expect((await berth(['-f', file, 'down', '-v'])).exitCode).toBe(0);
     expect((await berth(['network', 'ls'])).stdout).not.toContain('oneoff_default');
+  });
+});
+
+const ESC = String.fromCharCode(27);
+const CURSOR_UP = new RegExp(`^${ESC}\\[\\d*A$`);
+
+/** The screen a terminal shows after `text` (cursor up, erase line, erase below): what the user ends up seeing. */
+function finalScreen(text: string): string[] {
+  const lines: string[] = [];
+  let row = 0;
+  for (const part of text.split(new RegExp(`(${ESC}\\[\\d*[AJK]|\\n)`))) {
+    if (part === '\n') row++;
+    else if (CURSOR_UP.test(part)) row -= Number(/\d+/.exec(part)?.[0] ?? 1);
+    else if (part === `${ESC}[0J`) lines.length = row;
+    else if (part === `${ESC}[2K`) lines[row] = '';
+    else if (part !== '') lines[row] = (lines[row] ?? '') + part.replace(/\r/g, '');
+  }
+  return lines.filter((line) => line !== '');
+}
+
+describe('progress on a terminal', () => {
+  it('draws one row per resource in place, each with its status and time', async () => {
+    const command = `stty cols 120 rows 40; ${process.execPath} -- ${path.resolve('bin/berth.js')} up -d --wait`;
+    const run = await execa('script', ['-qfec', command, '/dev/null'], {
+      cwd: path.resolve('examples/tiny'),
+      env: tiny.env,
+      extendEnv: false,
+      reject: false,
+      timeout: 120_000,
+    });
+    expect(run.exitCode).toBe(0);
+    // Rows are drawn again in place, not appended.
+    expect(run.stdout).toMatch(new RegExp(`${ESC}\\[\\d+A`));
+    const screen = finalScreen(run.stdout);
+    expect(screen[0]).toBe('[+] Running 5/5');
+    expect(screen.slice(1).map((line) => line.replace(/\d+\.\ds$/, 'T').replace(/ +/g, ' '))).toEqual([
+      ' ✔ Network tiny_default Created T',
+      ' ✔ Volume tiny_site Created T',
+      ' ✔ Container tiny-seed-1 Exited T',
+      ' ✔ Container tiny-web-1 Healthy T',
+      ' ✔ Container tiny-worker-1 Running T',
+    ]);
+    expect((await berth(['down', '-v', '-t', '0'])).exitCode).toBe(0);
   });
 });
