@@ -15,7 +15,7 @@ import { progressReporter } from '../render/progress.js';
 import { openProject, shortName, type ComposeSession } from './compose-project.js';
 import { followStack, type OnExit } from './up-attach.js';
 
-interface UpFlags {
+export interface UpFlags {
   detach?: boolean;
   wait?: boolean;
   waitTimeout?: string;
@@ -145,7 +145,8 @@ export async function run(
   }
 }
 
-function checkFlags(flags: UpFlags): OnExit {
+/** The flags' conflicts (usage errors) and what ends an attached run. */
+export function checkFlags(flags: UpFlags): OnExit {
   if (flags.abortOnContainerExit === true && flags.abortOnContainerFailure === true)
     throw new BerthError(
       'Usage',
@@ -187,7 +188,7 @@ function parseScale(entries: readonly string[]): Record<string, number> {
  * `--no-deps`: only the named services; their dependencies are listed as disabled, so they are neither created
  * nor waited for, and their containers are no orphans.
  */
-function withoutDependencies(project: Project, names: readonly string[]): Project {
+export function withoutDependencies(project: Project, names: readonly string[]): Project {
   const services: Record<string, Service> = {};
   const others: Record<string, Service> = { ...(project.disabledServices ?? {}) };
   for (const [name, service] of Object.entries(project.services))
@@ -200,7 +201,7 @@ function withoutDependencies(project: Project, names: readonly string[]): Projec
  * Whose output an attached `up` prints: the --attach services; else the services named (all when none are,
  * with their dependencies under --attach-dependencies) except those with `attach: false`; never --no-attach ones.
  */
-function printedServices(project: Project, args: readonly string[], flags: UpFlags): Set<string> {
+export function printedServices(project: Project, args: readonly string[], flags: UpFlags): Set<string> {
   const known = Object.keys(project.services);
   const unknown = [...(flags.attach ?? []), ...(flags.noAttach ?? [])].filter(
     (name) => !known.includes(name),
