@@ -21,7 +21,7 @@ export interface FollowOptions {
   exitCodeFrom?: string;
   /** Services others wait on to complete: their exit 0 is success, never a reason to abort. */
   oneShots: ReadonlySet<string>;
-  /** Containers already there when following starts (their output is printed from `since`). */
+  /** Containers already there when following starts (their current run's output is printed from `since`). */
   initial: ReadonlyArray<{ id: string }>;
   since: string;
   printer: LinePrinter;
@@ -122,7 +122,10 @@ export async function followStack(session: ComposeSession, options: FollowOption
     tracked.set(id, entry);
     if (status === 'running' || status === 'restarting' || status === 'paused') {
       entry.running = true;
-      if (options.printed.has(service)) follow(id, name, since ?? runSince(state));
+      if (options.printed.has(service)) {
+        const run = runSince(state);
+        follow(id, name, since === undefined || Number(since) < Number(run) ? run : since);
+      }
       return;
     }
     entry.running = false;

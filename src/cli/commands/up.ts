@@ -54,8 +54,8 @@ export async function run(
 ): Promise<void> {
   const flags = raw as UpFlags;
   const onExit = checkFlags(flags);
-  // Output from here on is shown; a container kept from an earlier run does not replay its old lines.
-  const since = String(Date.now() / 1000);
+  // What the containers printed in the last minute of their current run is shown first.
+  const since = String(Date.now() / 1000 - 60);
   const attached = flags.detach !== true && flags.wait !== true && flags.start !== false;
   const session = await openProject(globals, args);
   const interrupt = attached ? new Interrupt() : undefined;
