@@ -295,7 +295,10 @@ async function attach(
     colour: wantsColour(flags.color, globals.ansi),
     prefix: flags.logPrefix !== false,
   });
-  const watched = new Set(args.length > 0 ? args : [...printed]);
+  // The run ends when these have all exited: the services named, else those printed, else all.
+  const watched = new Set(
+    args.length > 0 ? args : printed.size > 0 ? [...printed] : Object.keys(project.services),
+  );
   if (flags.exitCodeFrom !== undefined) watched.add(flags.exitCodeFrom);
   const oneShots = new Set(
     Object.values(project.services).flatMap((service) =>
