@@ -84,6 +84,18 @@ function collectFlag(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
+/**
+ * A repeatable `--no-NAME <value>` flag kept apart from `--NAME <value>` (commander would otherwise take it as
+ * the negation of that flag): not negating, its values land in `noName`.
+ */
+class ListNegationOption extends Option {
+  constructor(flags: string, description: string) {
+    super(flags, description);
+    this.negate = false;
+    this.argParser(collectFlag);
+  }
+}
+
 function registerImageCommands(program: Command): void {
   const image = program.command('image').description("manage the engine's images");
   const load = (pick: (m: typeof import('./image.js')) => Action) =>
@@ -554,17 +566,28 @@ function registerComposeCommands(program: Command): void {
     .option('--force-recreate', 'recreate containers even if their configuration and image have not changed')
     .option('--no-recreate', 'keep existing containers even when their configuration changed')
     .option('--no-start', 'create the containers without starting them')
+    .option('--no-deps', "do not create or start the named services' dependencies")
     .option('--remove-orphans', 'remove containers of services no longer in the compose file')
     .option('--scale <service=number...>', 'run this many containers of a service')
     .addOption(new Option('--pull <policy>', 'when to pull images').choices(['always', 'missing', 'never']))
+    .option('--quiet-pull', 'do not report image pulls')
     .option('--build', 'build images before starting containers')
     .option('--no-build', 'do not build images, even when they are missing')
     .option('-t, --timeout <seconds>', 'grace period when stopping replaced containers')
     .option('--abort-on-container-exit', 'stop every container when one stops')
+    .option('--abort-on-container-failure', 'stop every container when one exits with a non-zero code')
     .option(
       '--exit-code-from <service>',
-      "exit with that service's exit code (implies --abort-on-container-exit)",
+      "stop every container when that service's ends, and exit with its exit code",
     )
+    .option('--attach <service>', 'follow only the output of these services (repeatable)', collectFlag)
+    .addOption(
+      new ListNegationOption(
+        '--no-attach <service>',
+        'do not follow the output of this service (repeatable)',
+      ),
+    )
+    .option('--attach-dependencies', 'follow the output of the dependencies of the services named too')
     .option('--no-color', 'monochrome output')
     .option('--no-log-prefix', 'do not prefix output lines with the container name')
     .option(

@@ -1,6 +1,11 @@
 // Progress of the compose verbs as Docker Compose shows it: on a terminal, one line per resource redrawn in
 // place as its status changes; otherwise (or with --progress plain) one line per change; json: one JSON object
 // per change; quiet: nothing. Warnings always go out, on stderr.
+// The terminal rows are drawn here rather than by listr2: its task lists are fixed once they run (a row for a
+// resource that appears later needs a private method), a finished task cannot show work again (a container goes
+// Created → Starting → Started → Waiting → Healthy), and its renderer holds back everything else written to
+// stdout and stderr (build output, warnings, an error message) until the list ends — so a command that fails
+// before it ends the list would lose its error and, with the spinner's timer, never exit.
 import type { Reporter, ResourceKind } from '../../compose/converge/reporter.js';
 import type { BuildMessage } from '../../engine/api/build.js';
 import type { GlobalOptions } from '../global-options.js';

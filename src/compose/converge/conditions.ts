@@ -17,13 +17,34 @@ export async function waitForCondition(
   condition: Condition,
   signal?: AbortSignal,
 ): Promise<void> {
-  if (condition === 'service_started') return;
+  if (condition === 'service_started') {
+    await Promise.all(
+      target.containers.map((container) => checkNotFailed(engine, target.service, container)),
+    );
+    return;
+  }
   await Promise.all(
     target.containers.map((container) =>
       condition === 'service_healthy'
         ? waitHealthy(engine, target.service, container, signal)
         : waitCompleted(engine, target.service, container, signal),
     ),
+  );
+}
+
+/** service_started: a container that has already died with a non-zero code (and stays down) fails the wait. */
+async function checkNotFailed(
+  engine: ComposeEngine,
+  service: string,
+  container: { id: string; name: string },
+): Promise<void> {
+  const state = (await engine.inspect(container.id).catch(() => undefined))?.State;
+  if (state === undefined || (state.Status !== 'exited' && state.Status !== 'dead')) return;
+  if (state.ExitCode === 0) return;
+  throw await withLastOutput(
+    engine,
+    container,
+    `dependency failed to start: container ${container.name} of service "${service}" exited with code ${state.ExitCode}`,
   );
 }
 
@@ -35,7 +56,11 @@ async function waitCompleted(
 ): Promise<void> {
   const code = await engine.wait(container.id, signal);
   if (code === 0) return;
-  throw await failure(engine, container, `service "${service}" didn't complete successfully: exit ${code}`);
+  throw await withLastOutput(
+    engine,
+    container,
+    `service "${service}" didn't complete successfully: container ${container.name} exited with code ${code}`,
+  );
 }
 
 async function waitHealthy(
@@ -53,7 +78,11 @@ async function waitHealthy(
     const verdict = healthVerdict(now.State?.Health?.Status, now.State?.Status);
     if (verdict === 'healthy') return;
     if (verdict !== 'unknown')
-      throw await failure(engine, container, unhealthyMessage(service, container, verdict));
+      throw await withLastOutput(
+        engine,
+        container,
+        unhealthyMessage(service, container, verdict, now.State?.ExitCode),
+      );
     if (now.State?.Health === undefined)
       throw new BerthError(
         'FailedPrecondition',
@@ -67,12 +96,16 @@ async function waitHealthy(
     })) {
       if (event.Action === 'health_status: healthy') return;
       if (event.Action === 'health_status: unhealthy')
-        throw await failure(engine, container, unhealthyMessage(service, container, 'unhealthy'));
+        throw await withLastOutput(engine, container, unhealthyMessage(service, container, 'unhealthy'));
       if (event.Action === 'die') {
         // A restart policy may bring it back: only a container that stays down fails the wait.
         const after = await engine.inspect(container.id);
         if (after.State?.Status !== 'restarting' && after.State?.Status !== 'running')
-          throw await failure(engine, container, unhealthyMessage(service, container, 'exited'));
+          throw await withLastOutput(
+            engine,
+            container,
+            unhealthyMessage(service, container, 'exited', after.State?.ExitCode),
+          );
       }
     }
     throw new BerthError('Cancelled', `waiting for service "${service}" to be healthy was cancelled`);
@@ -92,14 +125,19 @@ function healthVerdict(
   return 'unknown';
 }
 
-function unhealthyMessage(service: string, container: { name: string }, verdict: string): string {
+function unhealthyMessage(
+  service: string,
+  container: { name: string },
+  verdict: string,
+  code?: number,
+): string {
   return verdict === 'exited'
-    ? `dependency failed to start: container ${container.name} of service "${service}" exited`
+    ? `dependency failed to start: container ${container.name} of service "${service}" exited with code ${code ?? '?'}`
     : `dependency failed to start: container ${container.name} of service "${service}" is unhealthy`;
 }
 
 /** An error with the container's last log lines under it. */
-async function failure(
+export async function withLastOutput(
   engine: ComposeEngine,
   container: { id: string },
   message: string,

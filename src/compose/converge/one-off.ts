@@ -9,9 +9,10 @@ import type { Project, Service } from '../model/types.js';
 import { containerCreateRequest } from '../create/container-request.js';
 import { serviceImage } from '../create/labels.js';
 import type { ComposeEngine } from './engine.js';
-import { up } from './up.js';
+import { withoutUnusedResources } from '../model/select.js';
+import { ensureResources, up } from './up.js';
 import type { Reporter } from './reporter.js';
-import { BerthError } from '../../shared/errors.js';
+import { BerthError, isBerthError, messageOf } from '../../shared/errors.js';
 
 export interface OneOffOptions {
   command?: readonly string[];
@@ -47,12 +48,32 @@ export async function createOneOff(
     const subset: Project = {
       ...project,
       services: Object.fromEntries(Object.entries(project.services).filter(([name]) => needed.has(name))),
+      // The service's own containers (of an earlier up) are no orphans.
+      disabledServices: { ...(project.disabledServices ?? {}), [serviceName]: service },
     };
     await up(subset, engine, {}, reporter);
   }
   const image = serviceImage(project, service);
   const imageId = await engine.imageId(image);
-  if (imageId === undefined) await engine.pull(image);
+  if (imageId === undefined) {
+    reporter.event('Image', image, 'Pulling');
+    try {
+      await engine.pull(image);
+    } catch (error) {
+      throw new BerthError(
+        isBerthError(error) ? error.code : 'NotFound',
+        `service "${serviceName}": cannot pull image ${image}: ${messageOf(error)}`,
+        { cause: error, hint: isBerthError(error) ? error.hint : undefined },
+      );
+    }
+    reporter.event('Image', image, 'Pulled');
+  }
+  // The networks and volumes the one-off itself uses (up made those of its dependencies).
+  await ensureResources(
+    withoutUnusedResources({ ...project, services: { [serviceName]: service } }),
+    engine,
+    reporter,
+  );
   const name = options.name ?? `${project.name}-${serviceName}-run-${randomBytes(6).toString('hex')}`;
   const { body } = containerCreateRequest({
     project,

@@ -4,14 +4,14 @@
 // failed recreate leaves the running container in place.
 import { BerthError, isBerthError, messageOf } from '../../shared/errors.js';
 import { missingImageHint } from '../../shared/missing-image.js';
-import type { ContainerCreateRequest, MountSpec } from '../../engine/api/containers.js';
+import type { ContainerCreateRequest, ContainerInspect, MountSpec } from '../../engine/api/containers.js';
 import { ServiceGraph } from '../graph/graph.js';
 import { serviceConfigHash } from '../model/hash.js';
 import type { Project, Service } from '../model/types.js';
 import { containerCreateRequest, type ResolvedNames } from '../create/container-request.js';
 import { networkLabels, serviceImage, volumeLabels } from '../create/labels.js';
 import { buildServices } from './build.js';
-import { waitForCondition } from './conditions.js';
+import { waitForCondition, withLastOutput } from './conditions.js';
 import { runPostStart, runPreStart, runPreStop } from './hooks.js';
 import type { ComposeEngine } from './engine.js';
 import { observedContainer, planUp, type ObservedContainer, type Plan } from './plan.js';
@@ -118,7 +118,7 @@ export async function up(
     const service = project.services[serviceName] as Service;
     // Nothing starts with --no-start, so no condition can be met: only the creation order matters.
     if (options.noStart !== true)
-      await waitForDependencies(service, engine, results, failed, reporter, options.signal);
+      await waitForDependencies(project, service, engine, results, failed, reporter, options.signal);
     const restartKept =
       options.noStart !== true &&
       Object.entries(service.depends_on ?? {}).some(
@@ -176,6 +176,31 @@ export async function up(
   if (options.wait === true && options.noStart !== true)
     await waitRunning(project, engine, ordered, reporter, options.signal);
   return ordered;
+}
+
+/**
+ * Creates the project's networks and volumes that do not exist yet (external ones must exist): what `run` needs
+ * when it brings up no other service.
+ */
+export async function ensureResources(
+  project: Project,
+  engine: ComposeEngine,
+  reporter: Reporter,
+): Promise<void> {
+  const observed = {
+    containers: [],
+    networks: await existing(
+      Object.values(project.networks).map((n) => n.name),
+      (name) => engine.networkExists(name),
+    ),
+    volumes: await existing(
+      Object.values(project.volumes).map((v) => v.name),
+      (name) => engine.volumeExists(name),
+    ),
+  };
+  const plan = planUp(project, [], observed);
+  await createNetworks(project, plan, engine, reporter);
+  await createVolumes(project, plan, engine, reporter);
 }
 
 async function existing(names: string[], exists: (name: string) => Promise<boolean>): Promise<Set<string>> {
@@ -332,6 +357,7 @@ export function onlyOptionallyNeeded(project: Project, serviceName: string): boo
 }
 
 async function waitForDependencies(
+  project: Project,
   service: Service,
   engine: ComposeEngine,
   results: ReadonlyMap<string, ServiceContainers>,
@@ -342,6 +368,8 @@ async function waitForDependencies(
   await Promise.all(
     Object.entries(service.depends_on ?? {}).map(async ([name, dependency]) => {
       const target = results.get(name);
+      // Left out on purpose (`up --no-deps`): not this run's business.
+      if (target === undefined && project.disabledServices?.[name] !== undefined) return;
       if (target === undefined) {
         if (dependency.required)
           throw new BerthError(
@@ -473,8 +501,8 @@ async function startReported(
     reporter.event('Container', name, 'Error');
     throw new BerthError(
       isBerthError(error) ? error.code : 'Internal',
-      `container ${name} cannot start: ${messageOf(error)}`,
-      { cause: error },
+      `service "${service.name}": container ${name} cannot start: ${messageOf(error)}`,
+      { cause: error, ...(isBerthError(error) && error.hint !== undefined ? { hint: error.hint } : {}) },
     );
   }
   reporter.event('Container', name, 'Started');
@@ -522,6 +550,29 @@ async function removeContainer(
   reporter.event('Container', container.name, 'Removed');
 }
 
+/** How long a container without a healthcheck must stay up for `--wait` to count it as running. */
+const SETTLE_MS = 1000;
+
+/**
+ * A running container's state once it has been up for SETTLE_MS: one that fails at once (a missing config, a
+ * bad command) is caught by `--wait` instead of being reported as running.
+ */
+async function settled(
+  engine: ComposeEngine,
+  id: string,
+  state: ContainerInspect,
+  signal?: AbortSignal,
+): Promise<ContainerInspect> {
+  const left = Date.parse(state.State?.StartedAt ?? '') + SETTLE_MS - Date.now();
+  if (!(left > 0)) return state;
+  const window = AbortSignal.timeout(left);
+  await engine
+    .wait(id, signal === undefined ? window : AbortSignal.any([signal, window]))
+    .catch(() => undefined);
+  signal?.throwIfAborted();
+  return engine.inspect(id);
+}
+
 /** `--wait`: every container running, and healthy when it has a healthcheck. */
 async function waitRunning(
   project: Project,
@@ -540,7 +591,10 @@ async function waitRunning(
       );
       for (const container of entry.containers) {
         reporter.event('Container', container.name, 'Waiting');
-        const state = await engine.inspect(container.id);
+        let state = await engine.inspect(container.id);
+        if (state.State?.Health === undefined && !checked && state.State?.Status === 'running') {
+          state = await settled(engine, container.id, state, signal);
+        }
         if (state.State?.Health !== undefined || checked)
           await waitForCondition(
             engine,
@@ -552,9 +606,11 @@ async function waitRunning(
           reporter.event('Container', container.name, 'Exited');
           continue;
         } else if (state.State?.Status !== 'running' && state.State?.Status !== 'restarting') {
-          throw new BerthError(
-            'FailedPrecondition',
-            `container ${container.name} exited (${state.State?.ExitCode ?? '?'})`,
+          reporter.event('Container', container.name, 'Error');
+          throw await withLastOutput(
+            engine,
+            container,
+            `service "${entry.service}": container ${container.name} exited with code ${state.State?.ExitCode ?? '?'}`,
           );
         }
         reporter.event('Container', container.name, checked ? 'Healthy' : 'Running');

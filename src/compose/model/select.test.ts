@@ -44,6 +44,14 @@ describe('selectServices', () => {
     expect(Object.keys(selectServices(project, ['tool', 'db']).services)).toEqual(['db', 'tool']);
   });
 
+  it('lists the services left out as disabled, so their containers are no orphans', () => {
+    expect(Object.keys(selectServices(project, ['db']).disabledServices ?? {}).sort()).toEqual([
+      'api',
+      'tool',
+      'web',
+    ]);
+  });
+
   it('rejects a service that does not exist', () => {
     expect(() => selectServices(project, ['nope'])).toThrow('no such service: nope');
   });

@@ -26,7 +26,9 @@ export function selectServices(project: Project, names: readonly string[]): Proj
   };
   for (const name of names) visit(name);
   const services = Object.fromEntries(Object.entries(project.services).filter(([name]) => kept.has(name)));
-  return { ...project, services };
+  // The others stay known as disabled: their containers are no orphans of a command run on a few services.
+  const disabled = Object.fromEntries(Object.entries(project.services).filter(([name]) => !kept.has(name)));
+  return { ...project, services, disabledServices: { ...(project.disabledServices ?? {}), ...disabled } };
 }
 
 /** Drops the top-level networks, volumes, secrets, configs and models no enabled service uses. */
