@@ -80,7 +80,7 @@ export async function run(
         ? await (await import('./watch.js')).startWatching(session, globals, args, {})
         : undefined;
     try {
-      process.exitCode = await attach(session, services, flags, globals);
+      process.exitCode = await attach(session, services, flags, globals, async () => watcher?.close());
     } finally {
       await watcher?.close();
     }
@@ -111,6 +111,8 @@ async function attach(
   services: readonly ServiceContainers[],
   flags: UpFlags,
   globals: GlobalOptions,
+  /** Runs before the containers are stopped: ends --watch, so no rebuild starts a container after the stop. */
+  beforeStop?: () => Promise<void>,
 ): Promise<number> {
   const containers = services.flatMap((entry) =>
     entry.containers.map((c) => ({ ...c, service: entry.service })),
@@ -127,6 +129,8 @@ async function attach(
     process.stderr.write('Gracefully stopping... (press Ctrl+C again to force)\n');
     stop.abort();
   };
+  // Replaces the entry point's leave-at-once listener: Ctrl-C here stops the containers first.
+  process.removeAllListeners('SIGINT');
   process.once('SIGINT', onInterrupt);
   try {
     await Promise.all(
@@ -156,6 +160,7 @@ async function attach(
   }
   if (interrupted || firstExit !== undefined) {
     if (firstExit !== undefined) process.stderr.write('Aborting on container exit...\n');
+    await beforeStop?.();
     const reporter = progressReporter(globals.progress);
     await stopAll(session, services, reporter);
     reporter.finish();
@@ -170,18 +175,26 @@ async function attach(
   return 0;
 }
 
+/** Stops the services' containers as they are now: --watch may have replaced some since `up` made them. */
 async function stopAll(
   session: ComposeSession,
   services: readonly ServiceContainers[],
   reporter: ReturnType<typeof progressReporter>,
 ): Promise<void> {
+  const wanted = new Set(services.map((entry) => entry.service));
+  const running = await session.engine.containers(session.project.name, false);
   await Promise.all(
-    services.flatMap((entry) =>
-      entry.containers.map(async (container) => {
-        reporter.event('Container', container.name, 'Stopping');
-        await session.engine.stop(container.id).catch(() => undefined);
-        reporter.event('Container', container.name, 'Stopped');
+    running
+      .filter(
+        (container) =>
+          wanted.has(container.Labels?.['com.docker.compose.service'] ?? '') &&
+          container.Labels?.['com.docker.compose.oneoff'] !== 'True',
+      )
+      .map(async (container) => {
+        const name = (container.Names?.[0] ?? container.Id).replace(/^\//, '');
+        reporter.event('Container', name, 'Stopping');
+        await session.engine.stop(container.Id).catch(() => undefined);
+        reporter.event('Container', name, 'Stopped');
       }),
-    ),
   );
 }
