@@ -38,6 +38,8 @@ export async function run(
   if (flags.detach === true && flags.abortOnContainerExit === true)
     throw new BerthError('Usage', '--abort-on-container-exit and --detach are incompatible');
   const session = await openProject(globals, args);
+  // The output followed starts here: a container started again shows this run's lines, not the last run's.
+  const since = (Date.now() / 1000).toFixed(3);
   const reporter = progressReporter(globals.progress);
   const controller = new AbortController();
   const timeoutMs = flags.waitTimeout === undefined ? undefined : Number(flags.waitTimeout) * 1000;
@@ -80,7 +82,7 @@ export async function run(
         ? await (await import('./watch.js')).startWatching(session, globals, args, {})
         : undefined;
     try {
-      process.exitCode = await attach(session, services, flags, globals, async () => watcher?.close());
+      process.exitCode = await attach(session, services, flags, globals, since, async () => watcher?.close());
     } finally {
       await watcher?.close();
     }
@@ -111,6 +113,8 @@ async function attach(
   services: readonly ServiceContainers[],
   flags: UpFlags,
   globals: GlobalOptions,
+  /** Unix seconds: output older than this is not shown. */
+  since: string,
   /** Runs before the containers are stopped: ends --watch, so no rebuild starts a container after the stop. */
   beforeStop?: () => Promise<void>,
 ): Promise<number> {
@@ -121,7 +125,6 @@ async function attach(
   const colour = wantsColour(flags.color, globals.ansi);
   const printer = linePrinter(names, { colour, prefix: flags.logPrefix !== false });
   const stop = new AbortController();
-  const since = String(Math.floor(Date.now() / 1000) - 60);
   let firstExit: { service: string; id: string } | undefined;
   let interrupted = false;
   const onInterrupt = (): void => {
