@@ -16,6 +16,7 @@ echo "--- building the images and starting the stack:"
 port=${QUICKSTART_PORT:-8000}
 echo "--- the page, through the published port 127.0.0.1:$port:"
 curl -fsS "http://127.0.0.1:$port/"
+echo
 echo "--- its JSON API:"
 curl -fsS "http://127.0.0.1:$port/api/status"
 echo
