@@ -38,8 +38,7 @@ export async function run(
   if (flags.detach === true && flags.abortOnContainerExit === true)
     throw new BerthError('Usage', '--abort-on-container-exit and --detach are incompatible');
   const session = await openProject(globals, args);
-  // The output followed starts here: a container started again shows this run's lines, not the last run's.
-  const since = (Date.now() / 1000).toFixed(3);
+  const startedMs = Date.now();
   const reporter = progressReporter(globals.progress);
   const controller = new AbortController();
   const timeoutMs = flags.waitTimeout === undefined ? undefined : Number(flags.waitTimeout) * 1000;
@@ -82,7 +81,9 @@ export async function run(
         ? await (await import('./watch.js')).startWatching(session, globals, args, {})
         : undefined;
     try {
-      process.exitCode = await attach(session, services, flags, globals, since, async () => watcher?.close());
+      process.exitCode = await attach(session, services, flags, globals, startedMs, async () =>
+        watcher?.close(),
+      );
     } finally {
       await watcher?.close();
     }
@@ -113,8 +114,8 @@ async function attach(
   services: readonly ServiceContainers[],
   flags: UpFlags,
   globals: GlobalOptions,
-  /** Unix seconds: output older than this is not shown. */
-  since: string,
+  /** When this `up` began (ms since the epoch). */
+  startedMs: number,
   /** Runs before the containers are stopped: ends --watch, so no rebuild starts a container after the stop. */
   beforeStop?: () => Promise<void>,
 ): Promise<number> {
@@ -144,7 +145,7 @@ async function attach(
           container.id,
           name,
           printer,
-          { follow: true, since },
+          { follow: true, since: await outputSince(session, container.id, startedMs) },
           stop.signal,
         );
         if (stop.signal.aborted) return;
@@ -176,6 +177,18 @@ async function attach(
   }
   if (firstExit !== undefined) return (await session.engine.inspect(firstExit.id)).State?.ExitCode ?? 1;
   return 0;
+}
+
+/**
+ * Where a container's shown output begins: the last minute before this `up`, but never before its previous run
+ * ended (`FinishedAt` keeps that time while it runs again), so a container started again does not replay the lines
+ * of its previous run.
+ */
+async function outputSince(session: ComposeSession, id: string, startedMs: number): Promise<string> {
+  const state = await session.engine.inspect(id).catch(() => undefined);
+  const previousEnd = Date.parse(state?.State?.FinishedAt ?? '');
+  const from = Math.max(startedMs - 60_000, Number.isNaN(previousEnd) ? 0 : previousEnd);
+  return (from / 1000).toFixed(3);
 }
 
 /** Stops the services' containers as they are now: --watch may have replaced some since `up` made them. */
