@@ -1,6 +1,7 @@
 // `berth up`: converge the project, then (unless detached) follow its containers' output until they end or the
 // user presses Ctrl-C, which stops them. --abort-on-container-exit stops everything when one container ends.
 import { BerthError } from '../../shared/errors.js';
+import { LABEL } from '../../compose/create/labels.js';
 import { up, type ServiceContainers } from '../../compose/converge/up.js';
 import type { GlobalOptions } from '../global-options.js';
 import { linePrinter, wantsColour } from '../render/log-prefix.js';
@@ -136,28 +137,37 @@ async function attach(
   // Replaces the entry point's leave-at-once listener: Ctrl-C here stops the containers first.
   process.removeAllListeners('SIGINT');
   process.once('SIGINT', onInterrupt);
-  try {
-    await Promise.all(
-      containers.map(async (container, index) => {
-        const name = names[index] ?? container.name;
-        await printContainerOutput(
-          session.client,
-          container.id,
-          name,
-          printer,
-          { follow: true, since: await outputSince(session, container.id, startedMs) },
-          stop.signal,
-        );
-        if (stop.signal.aborted) return;
-        // The container ended.
-        const state = await session.engine.inspect(container.id).catch(() => undefined);
-        process.stdout.write(`${name} exited with code ${state?.State?.ExitCode ?? '?'}\n`);
-        if (flags.abortOnContainerExit === true && firstExit === undefined) {
-          firstExit = { service: container.service, id: container.id };
-          stop.abort();
-        }
-      }),
+  const followed = new Set(containers.map((container) => container.id));
+  const follow = async (id: string, name: string, service: string): Promise<void> => {
+    await printContainerOutput(
+      session.client,
+      id,
+      name,
+      printer,
+      { follow: true, since: await outputSince(session, id, startedMs) },
+      stop.signal,
     );
+    if (stop.signal.aborted) return;
+    // The container ended.
+    const state = await session.engine.inspect(id).catch(() => undefined);
+    process.stdout.write(`${name} exited with code ${state?.State?.ExitCode ?? '?'}\n`);
+    // With --watch it may start again (sync+restart): its next start is followed then.
+    followed.delete(id);
+    if (flags.abortOnContainerExit === true && firstExit === undefined) {
+      firstExit = { service, id };
+      stop.abort();
+    }
+  };
+  try {
+    await Promise.all([
+      ...containers.map((container, index) =>
+        follow(container.id, names[index] ?? container.name, container.service),
+      ),
+      // --watch recreates containers (rebuild): their replacements are followed too, until Ctrl-C.
+      ...(flags.watch === true
+        ? [followNewContainers(session, services, followed, follow, stop.signal)]
+        : []),
+    ]);
   } finally {
     process.off('SIGINT', onInterrupt);
     printer.flush();
@@ -177,6 +187,36 @@ async function attach(
   }
   if (firstExit !== undefined) return (await session.engine.inspect(firstExit.id)).State?.ExitCode ?? 1;
   return 0;
+}
+
+/** Follows each container of `services` that starts from now on and is not followed yet; ends with `signal`. */
+async function followNewContainers(
+  session: ComposeSession,
+  services: readonly ServiceContainers[],
+  followed: Set<string>,
+  follow: (id: string, name: string, service: string) => Promise<void>,
+  signal: AbortSignal,
+): Promise<void> {
+  const wanted = new Set(services.map((entry) => entry.service));
+  const following: Promise<void>[] = [];
+  try {
+    const events = session.engine.events({
+      filters: { type: ['container'], label: [`${LABEL.project}=${session.project.name}`] },
+      signal,
+    });
+    for await (const event of events) {
+      const attributes = event.Actor.Attributes;
+      const service = attributes[LABEL.service] ?? '';
+      if (event.Action !== 'start' || followed.has(event.Actor.ID) || !wanted.has(service)) continue;
+      if (attributes[LABEL.oneoff] === 'True' || attributes[LABEL.hook] !== undefined) continue;
+      followed.add(event.Actor.ID);
+      const name = shortName(session.project, attributes.name ?? event.Actor.ID);
+      following.push(follow(event.Actor.ID, name, service));
+    }
+  } catch (error) {
+    if (!signal.aborted) throw error;
+  }
+  await Promise.all(following);
 }
 
 /**
