@@ -21,4 +21,4 @@ echo "--- its JSON API:"
 curl -fsS "http://127.0.0.1:$port/api/status"
 echo
 echo "The stack keeps running. Edit it live with: (cd examples/quickstart && ../../bin/berth.js up --watch)"
-echo "Stop it with: (cd examples/quickstart && ../../bin/berth.js down -v)"
+echo "Stop it with: (cd examples/quickstart && ../../bin/berth.js down -v); then the engine: bin/berth.js engine stop"
