@@ -27,6 +27,8 @@ export interface FollowOptions {
   printer: LinePrinter;
   /** Aborting ends the following at once (Ctrl-C). */
   signal: AbortSignal;
+  /** Keep following when everything watched has ended (`up --watch`: a save may start it again). */
+  untilSignal?: boolean;
 }
 
 export interface ContainerExit {
@@ -172,7 +174,7 @@ export async function followStack(session: ComposeSession, options: FollowOption
   // below misses nothing.
   let next = iterator.next();
   for (const container of options.initial) await observe(container.id, options.since);
-  if (options.watched.size === 0 || (await allEnded())) finish();
+  if (options.untilSignal !== true && (options.watched.size === 0 || (await allEnded()))) finish();
   try {
     while (!done.signal.aborted) {
       const item = await next;
@@ -191,7 +193,7 @@ export async function followStack(session: ComposeSession, options: FollowOption
           );
       } else if (event.Action === 'destroy') tracked.delete(id);
       else continue;
-      if (event.Action !== 'start' && (await allEnded())) finish();
+      if (event.Action !== 'start' && options.untilSignal !== true && (await allEnded())) finish();
     }
   } catch (error) {
     if (!done.signal.aborted) throw error;

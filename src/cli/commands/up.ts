@@ -134,6 +134,8 @@ export async function run(
         globals,
         { onExit, printed, since },
         interrupt,
+        // --watch ends before the containers are stopped, so no rebuild starts one after the stop.
+        async () => watcher?.close(),
       );
     } finally {
       await watcher?.close();
@@ -284,6 +286,7 @@ async function attach(
   globals: GlobalOptions,
   follow: { onExit: OnExit; printed: ReadonlySet<string>; since: string },
   interrupt: Interrupt,
+  beforeStop: () => Promise<void> = async () => undefined,
 ): Promise<number> {
   const { project } = session;
   const { onExit, printed } = follow;
@@ -319,9 +322,13 @@ async function attach(
     since: follow.since,
     printer,
     signal: stop.signal,
+    untilSignal: flags.watch === true,
   });
   if (result.trigger !== undefined) process.stderr.write('Aborting on container exit...\n');
-  if (interrupt.fired || result.trigger !== undefined) await stopProject(session, flags, globals, interrupt);
+  if (interrupt.fired || result.trigger !== undefined) {
+    await beforeStop();
+    await stopProject(session, flags, globals, interrupt);
+  }
   if (interrupt.fired) return INTERRUPTED;
   if (flags.exitCodeFrom !== undefined) return exitCodeFrom(session, flags.exitCodeFrom, result.exits);
   return result.trigger?.code ?? 0;

@@ -3,6 +3,7 @@ import { Resolver } from 'node:dns/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeQuery, encodeResponse, TYPE_A } from './dns-packet.js';
 import { DnsResponder } from './dns-responder.js';
+import { NameTable } from './name-table.js';
 
 // A responder on loopback with a fake upstream, also on loopback: no traffic leaves the host.
 let upstream: dgram.Socket;
@@ -109,6 +110,25 @@ describe('DnsResponder', () => {
     expect(reply!.readUInt16BE(2) & 0xf).toBe(5);
   });
 
+  it('answers a container the names of its other networks, and only that container', async () => {
+    const backend = new NameTable();
+    backend.register('e9', ['db'], '10.1.0.5');
+    const frontend = new DnsResponder({
+      address: '127.0.0.1',
+      subnet: '127.0.0.0/8',
+      upstreams: [],
+      forward: false,
+      // 127.0.0.9 stands for a proxy attached to both networks; other clients are on this network only.
+      otherNetworks: (source) => (source === '127.0.0.9' ? [backend] : []),
+    });
+    const query = (id: number) => encodeQuery(id, 'db');
+    const proxy = (await frontend.answer(query(1), '127.0.0.9', 'udp'))!;
+    expect(proxy.readUInt16BE(2) & 0xf).toBe(0);
+    expect([...proxy.subarray(proxy.length - 4)]).toEqual([10, 1, 0, 5]);
+    const other = (await frontend.answer(query(2), '127.0.0.8', 'udp'))!;
+    expect(other.readUInt16BE(2) & 0xf).toBe(5);
+  });
+
   it('serves TCP with length-prefixed messages', async () => {
     const net = await import('node:net');
     const query = Buffer.from([
@@ -149,3 +169,9 @@ describe('DnsResponder', () => {
     expect([...reply.subarray(reply.length - 4)]).toEqual([10, 0, 0, 2]);
   });
 });
+
+/** A recursive A query for `name` (one label). */
+function encodeQuery(id: number, name: string): Buffer {
+  const header = [id >> 8, id & 0xff, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0];
+  return Buffer.from([...header, name.length, ...Buffer.from(name), 0, 0, TYPE_A, 0, 1]);
+}

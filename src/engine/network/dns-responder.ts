@@ -2,8 +2,9 @@
 // registered on that network and forwards anything else to the host's resolvers. It runs inside the engine, in the
 // host's network namespace, so no process or netns switching is needed (containers' resolv.conf points at the
 // gateway). Invariants: names of a network are answered only to clients of that network's subnet (and to the host
-// itself); an internal
-// network never forwards; every forwarded query is bounded by a timeout.
+// itself); a container attached to several networks also gets the names of its other networks (as Docker's resolver
+// does), through `otherNetworks`, since its resolv.conf names only one gateway; an internal network never forwards;
+// every forwarded query is bounded by a timeout.
 
 import dgram from 'node:dgram';
 import net from 'node:net';
@@ -36,6 +37,8 @@ export interface DnsResponderOptions {
   readonly forward: boolean;
   /** Per upstream attempt. */
   readonly timeoutMs?: number;
+  /** The name tables of the other networks the container at this source address is attached to. */
+  readonly otherNetworks?: (source: string) => readonly NameTable[];
 }
 
 const TCP_IDLE_MS = 10_000;
@@ -112,7 +115,9 @@ export class DnsResponder {
     if (!query) return undefined;
     const ours = this.isClient(source);
     if (query.opcode !== 0) return encodeResponse(query, RCODE_REFUSED, []);
-    const local = ours ? this.answerLocally(query) : undefined;
+    const local = ours
+      ? (this.answerLocally(query) ?? this.answerFromOtherNetworks(query, source))
+      : undefined;
     if (local) return local;
     if (!this.options.forward || this.options.upstreams.length === 0) {
       return encodeResponse(query, RCODE_REFUSED, []);
@@ -144,6 +149,18 @@ export class DnsResponder {
     // a known name with a type we do not hold (AAAA, MX...): "no data", so the client does not look elsewhere
     if (query.type !== TYPE_A) return encodeResponse(query, RCODE_NOERROR, []);
     const answers = this.names.lookup(query.name).map((address) => ({ type: 'A' as const, address }));
+    return encodeResponse(query, RCODE_NOERROR, answers);
+  }
+
+  /** An A answer from another network of the same container, or undefined. */
+  private answerFromOtherNetworks(query: DnsQuery, source: string): Buffer | undefined {
+    if (query.type === TYPE_PTR) return undefined;
+    const table = this.options
+      .otherNetworks?.(source.replace(/^::ffff:/, ''))
+      .find((names) => names.has(query.name));
+    if (table === undefined) return undefined;
+    if (query.type !== TYPE_A) return encodeResponse(query, RCODE_NOERROR, []);
+    const answers = table.lookup(query.name).map((address) => ({ type: 'A' as const, address }));
     return encodeResponse(query, RCODE_NOERROR, answers);
   }
 

@@ -9,6 +9,7 @@ import { allocateAddress, resolveAddressing, type AddressingRequest, type PoolSp
 import { cleanupAll } from './cleanup.js';
 import { execaRunner, type CommandRunner } from './command.js';
 import { DnsResponder } from './dns-responder.js';
+import type { NameTable } from './name-table.js';
 import { Firewall } from './firewall.js';
 import { readHostResolvers, readHostRoutes, type ResolverAddress } from './host-facts.js';
 import { parseCidr } from './ipv4.js';
@@ -355,9 +356,25 @@ export class NetworkManager {
       subnet: record.subnet,
       upstreams: this.upstreams,
       forward: !record.internal,
+      otherNetworks: (source) => this.otherNameTables(record.id, source),
     });
     await responder.start();
     this.responders.set(record.id, responder);
+  }
+
+  /** The name tables of the networks, other than `networkId`, of the container holding `address` on it. */
+  private otherNameTables(networkId: string, address: string): NameTable[] {
+    const record = this.records.get(networkId);
+    const containerId = Object.values(record?.endpoints ?? {}).find(
+      (e) => e.ipv4Address === address,
+    )?.containerId;
+    if (containerId === undefined) return [];
+    return this.list()
+      .filter((other) => other.id !== networkId && other.endpoints[containerId] !== undefined)
+      .flatMap((other) => {
+        const names = this.responders.get(other.id)?.names;
+        return names === undefined ? [] : [names];
+      });
   }
 
   private async stopResponder(id: string): Promise<void> {
