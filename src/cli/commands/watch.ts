@@ -140,16 +140,14 @@ export async function startWatching(
     },
   };
   let current = session.project;
-  const rebuilder: Rebuilder = {
-    async rebuild(names) {
-      const before = await imagesOf(session, current, names);
-      // As `up --build --no-deps <services>`: only these services, the others left as they are.
-      const options = { forceRecreate: true, build: true };
-      await up(onlyServices(current, names), session.engine, options, watchProgress(reporter));
-      if (flags.prune !== false)
-        await pruneReplaced(session, before, await imagesOf(session, current, names));
-    },
+  const rebuildOnce = async (names: readonly string[]): Promise<void> => {
+    const before = await imagesOf(session, current, names);
+    // As `up --build --no-deps <services>`: only these services, the others left as they are.
+    const options = { forceRecreate: true, build: true };
+    await up(onlyServices(current, names), session.engine, options, watchProgress(reporter));
+    if (flags.prune !== false) await pruneReplaced(session, before, await imagesOf(session, current, names));
   };
+  const rebuilder: Rebuilder = { rebuild: coalescedRebuilds(() => current, rebuildOnce) };
   return WatchSession.start({
     project: session.project,
     services,
@@ -169,6 +167,44 @@ export async function startWatching(
 }
 
 /** The project narrowed to `names`, without their dependencies (listed as disabled, so they are no orphans). */
+/**
+ * Rebuilds asked for within a moment of each other by services that share one build (the same image and build
+ * section) run as one `up`, so that image is built once; each caller waits for that one.
+ */
+export function coalescedRebuilds(
+  project: () => Project,
+  rebuild: (names: readonly string[]) => Promise<void>,
+  windowMs = 50,
+): (names: readonly string[]) => Promise<void> {
+  const waiting = new Map<string, { names: Set<string>; done: Promise<void> }>();
+  const keyOf = (names: readonly string[]) =>
+    JSON.stringify(
+      [
+        ...new Set(
+          names.map((name) => {
+            const service = project().services[name];
+            return JSON.stringify([service?.image ?? name, service?.build ?? null]);
+          }),
+        ),
+      ].sort(),
+    );
+  return (names) => {
+    const key = keyOf(names);
+    const joined = waiting.get(key);
+    if (joined !== undefined) {
+      for (const name of names) joined.names.add(name);
+      return joined.done;
+    }
+    const entry = { names: new Set(names), done: Promise.resolve() };
+    entry.done = new Promise<void>((resolve) => setTimeout(resolve, windowMs)).then(() => {
+      waiting.delete(key);
+      return rebuild([...entry.names]);
+    });
+    waiting.set(key, entry);
+    return entry.done;
+  };
+}
+
 export function onlyServices(project: Project, names: readonly string[]): Project {
   const services: Record<string, Service> = {};
   const others: Record<string, Service> = { ...(project.disabledServices ?? {}) };
