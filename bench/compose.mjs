@@ -47,7 +47,8 @@ export async function benchCompose(targets, dir, { runs = 3, budgetMs = 420_000 
     }
     for (const [step, byTarget] of Object.entries(samples)) {
       const results = {};
-      for (const [name, values] of Object.entries(byTarget)) if (values.length > 0) results[name] = summarise(values);
+      for (const [name, values] of Object.entries(byTarget))
+        if (values.length > 0) results[name] = summarise(values);
       rows.push({ name: `compose ${step}, ${size} service${size === 1 ? '' : 's'}`, unit: 'ms', results });
     }
   }

@@ -44,7 +44,11 @@ async function berthTarget(dir, tar) {
     ...net,
   };
   delete env.DOCKER_HOST;
-  const dockerEnv = { ...env, DOCKER_HOST: `unix://${engine.socket}`, DOCKER_CONFIG: path.join(dir, 'docker') };
+  const dockerEnv = {
+    ...env,
+    DOCKER_HOST: `unix://${engine.socket}`,
+    DOCKER_CONFIG: path.join(dir, 'docker'),
+  };
   const [repo, tag] = IMAGE.split(':');
   await api(engine.socket, 'POST', `/images/create?fromSrc=-&repo=${repo}&tag=${tag}`, await readFile(tar));
   const berth = (args) => timed(process.execPath, ['--', berthBin, ...args], { env });
@@ -61,15 +65,20 @@ async function berthTarget(dir, tar) {
       berth(['image', 'build', '-q', '--network', 'none', '-t', imageTag, ...extra, context]),
     pull: async (reference) => {
       const start = process.hrtime.bigint();
-      const { text } = await api(engine.socket, 'POST', `/images/create?fromImage=${encodeURIComponent(reference)}`);
+      const colon = reference.lastIndexOf(':');
+      const query = `fromImage=${encodeURIComponent(reference.slice(0, colon))}&tag=${reference.slice(colon + 1)}`;
+      const { text } = await api(engine.socket, 'POST', `/images/create?${query}`);
       if (/"error"/.test(text)) throw new Error(`berth pull ${reference}: ${text.slice(-300)}`);
       return Number(process.hrtime.bigint() - start) / 1e6;
     },
     removeImage: (reference) =>
-      api(engine.socket, 'DELETE', `/images/${encodeURIComponent(reference)}?force=1`).catch(() => undefined),
+      api(engine.socket, 'DELETE', `/images/${reference}?force=1`).catch(() => undefined),
     async stop() {
-      const left = JSON.parse((await api(engine.socket, 'GET', '/containers/json?all=1').catch(() => ({ text: '[]' }))).text);
-      for (const c of left) await api(engine.socket, 'DELETE', `/containers/${c.Id}?force=1`).catch(() => undefined);
+      const left = JSON.parse(
+        (await api(engine.socket, 'GET', '/containers/json?all=1').catch(() => ({ text: '[]' }))).text,
+      );
+      for (const c of left)
+        await api(engine.socket, 'DELETE', `/containers/${c.Id}?force=1`).catch(() => undefined);
       await engine.stop();
     },
   };
@@ -134,9 +143,13 @@ async function podmanTarget(dir, tar) {
     container: (args) => timed(podman.binary, [...global, ...args], { env }),
     enginePids: podman.enginePids,
     build: (context, imageTag, extra) =>
-      timed(podman.binary, [...global, 'build', '-q', '--network', 'none', '-t', imageTag, ...extra, context], {
-        env,
-      }),
+      timed(
+        podman.binary,
+        [...global, 'build', '-q', '--network', 'none', '-t', imageTag, ...extra, context],
+        {
+          env,
+        },
+      ),
     pull: async (reference) =>
       timed(podman.binary, [...global, 'pull', '-q', '--tls-verify=false', reference], { env }),
     removeImage: async (reference) =>
