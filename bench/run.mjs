@@ -1,7 +1,8 @@
 // `npm run bench`: berth and, where installed, Docker Engine + Docker Compose and Podman + podman-compose (as
 // private instances, bench/peers.mjs), side by side on the same images and compose files. Prints one table of
 // medians, spread and each peer's ratio to berth, and writes it as JSON and Markdown under bench/results/.
-// BENCH_PEERS=none measures berth alone; BENCH_QUICK=1 takes fewer runs (a smoke test of the suite).
+// BENCH_PEERS=none measures berth alone; BENCH_QUICK=1 takes fewer runs (a smoke test of the suite);
+// BENCH_GROUPS=compose,build runs only those groups.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +19,9 @@ import { benchWatch } from './watch.mjs';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const quick = process.env.BENCH_QUICK === '1';
 const PEERS = ['docker', 'podman'];
+const GROUPS = ['engine', 'compose', 'build', 'registry', 'startup', 'watch', 'network'];
+const chosen = process.env.BENCH_GROUPS ? process.env.BENCH_GROUPS.split(',') : GROUPS;
+const want = (group) => chosen.includes(group);
 
 /** Rows of a berth-only group ({ name: stats }) in the shared row shape. */
 const berthOnly = (entries) =>
@@ -42,40 +46,52 @@ const results = {
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'berth-bench-'));
 try {
-  log('starting berth and the peers');
-  const { targets, notes, stopAll } = await startTargets(path.join(dir, 'targets'));
-  results.notes.push(...notes);
-  for (const t of targets) results.targets[t.name] = t.tools;
-  try {
-    log('engine: memory, run --rm, exec');
-    results.groups.engine = await benchEngine(
-      targets,
-      path.join(dir, 'engine'),
-      quick ? { runs: 3, composeRuns: 2 } : {},
-    );
-    log('compose: up, no-change up, down');
-    results.groups.compose = await benchCompose(targets, path.join(dir, 'compose'), quick ? { runs: 1 } : {});
-    log('build');
-    results.groups.build = await benchBuild(targets, path.join(dir, 'build'), quick ? { runs: 1 } : {});
-    log('registry pull');
-    results.groups.registry = await benchRegistry(
-      targets,
-      path.join(dir, 'registry'),
-      quick ? { runs: 1 } : {},
-    );
-  } finally {
-    log('stopping berth and the peers');
-    await stopAll();
-  }
+  if (['engine', 'compose', 'build', 'registry'].some(want)) await sideBySide();
   log('berth alone: CLI start-up, watch, network');
-  results.groups.startup = berthOnly(await benchStartup(quick ? { runs: 5 } : {}));
-  results.groups.watch = berthOnly(await benchWatch());
-  results.groups.network = berthOnly(await benchNetwork(quick ? { attachRuns: 5, transferRuns: 2 } : {}));
+  if (want('startup')) results.groups.startup = berthOnly(await benchStartup(quick ? { runs: 5 } : {}));
+  if (want('watch')) results.groups.watch = berthOnly(await benchWatch());
+  if (want('network'))
+    results.groups.network = berthOnly(await benchNetwork(quick ? { attachRuns: 5, transferRuns: 2 } : {}));
   results.notes.push(
     'CLI start-up, watch and network: berth only (no peer has the same feature or scenario)',
   );
 } finally {
   await rm(dir, { recursive: true, force: true });
+}
+
+/** The groups measured on berth and every peer, with the engines started once for all of them. */
+async function sideBySide() {
+  log('starting berth and the peers');
+  const { targets, notes, stopAll } = await startTargets(path.join(dir, 'targets'));
+  results.notes.push(...notes);
+  for (const t of targets) results.targets[t.name] = t.tools;
+  try {
+    if (want('engine')) {
+      log('engine: memory, run --rm, exec');
+      const runs = quick ? { runs: 3, composeRuns: 2 } : {};
+      results.groups.engine = await benchEngine(targets, path.join(dir, 'engine'), runs);
+    }
+    if (want('compose')) {
+      log('compose: up, no-change up, down');
+      results.groups.compose = await benchCompose(
+        targets,
+        path.join(dir, 'compose'),
+        quick ? { runs: 1 } : {},
+      );
+    }
+    if (want('build')) {
+      log('build');
+      results.groups.build = await benchBuild(targets, path.join(dir, 'build'), quick ? { runs: 1 } : {});
+    }
+    if (want('registry')) {
+      log('registry pull');
+      const runs = quick ? { runs: 1 } : {};
+      results.groups.registry = await benchRegistry(targets, path.join(dir, 'registry'), runs);
+    }
+  } finally {
+    log('stopping berth and the peers');
+    await stopAll();
+  }
 }
 
 const fmt = (v) => (v === undefined ? '' : Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(1));
