@@ -1,13 +1,13 @@
 // The engines a benchmark run measures, behind one shape so that every group runs the same scenario on each:
 // berth (its embedded engine from the built CLI, on a temporary root), and, where installed, Docker Engine +
-// Docker Compose and Podman + podman-compose as private instances (bench/peers.mjs). Each target has the same
-// busybox image under the same name. A target:
-//   name                      'berth' | 'docker' | 'podman'
+// Docker Compose and Podman + podman-compose as private instances (bench/peers.mjs). Every target holds the same
+// busybox image under the same name (IMAGE). A target:
+//   name                        'berth' | 'docker' | 'podman'; tools: what drives it, for the results
 //   compose(cwd, project, args) runs the target's compose tool there; its duration in ms
-//   container(args)           runs the target's container CLI (`docker` for berth and Docker, `podman`)
-//   timed(command, args)      a run of either of the above, or of another tool, timed
-//   enginePids()              the engine's processes and per-container monitors, for memory figures
-//   build(context, tag, extra), pull(reference), removeImage(reference)
+//   container(args)             runs the target's container CLI (`docker` for berth and Docker, `podman`); ms
+//   enginePids()                the engine's processes and per-container monitors, for memory figures
+//   build(context, tag, extra), pull(reference) in ms; removeImage(reference); stop()
+// and berth's also has its engine's socket.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
