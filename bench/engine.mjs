@@ -1,111 +1,92 @@
-// Engine benchmarks: create+start+wait of a trivial container and exec latency through the API (medians of 20),
-// and the engine's idle memory. Runs the built CLI's `engine run` on a temporary root with its own socket, imports
-// a busybox image first, and removes everything it made (containers, engine, directory) before returning.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+// Container benchmarks on every target: engine memory (idle, and per idle container: the engine's processes and
+// per-container monitors with ten `sleep` containers, less idle, divided by ten; RSS and PSS), run-to-completion
+// of a trivial container (`run --rm ... true`) and exec latency, through each target's container CLI and through
+// its compose tool (`run --rm`, `exec -T` on a one-service project). Memory is taken first, on engines that have
+// served nothing else yet. Every container it makes is removed before it returns.
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { api, busyboxTar, startEngine, time } from './harness.mjs';
+import { composeFile } from './compose.mjs';
+import { processMemory } from './peers.mjs';
+import { IMAGE } from './targets.mjs';
+import { summarise } from './startup.mjs';
 
-const IMAGE = 'berth-bench/busybox:latest';
+const IDLE_CONTAINERS = 10;
+const MIB = 2 ** 20;
+/** A figure measured once, in the table's shape. */
+const single = (value) => ({ runs: 1, median: value, p95: value, min: value, max: value });
 
-async function rssBytes(pid) {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
-  return kb * 1024;
+/** `runs` timed calls after one untimed warm-up. */
+function repeat(runs, once) {
+  once();
+  const samples = [];
+  for (let i = 0; i < runs; i++) samples.push(once());
+  return summarise(samples);
 }
 
-/** Create, start and wait for `true` to exit; the wait is registered before the start, as the docker CLI does. */
-async function runTrivial(socket) {
-  const created = JSON.parse(
-    (await api(socket, 'POST', '/containers/create', { Image: IMAGE, Cmd: ['true'] })).text,
-  );
-  const waiting = api(socket, 'POST', `/containers/${created.Id}/wait?condition=next-exit`);
-  await api(socket, 'POST', `/containers/${created.Id}/start`);
-  const result = JSON.parse((await waiting).text);
-  if (result.StatusCode !== 0) throw new Error(`trivial container exited ${result.StatusCode}`);
-  return created.Id;
-}
-
-async function execOnce(socket, containerId) {
-  const { Id } = JSON.parse(
-    (
-      await api(socket, 'POST', `/containers/${containerId}/exec`, {
-        Cmd: ['true'],
-        AttachStdout: true,
-        AttachStderr: true,
-      })
-    ).text,
-  );
-  await api(socket, 'POST', `/exec/${Id}/start`, { Detach: false, Tty: false });
-  for (let i = 0; i < 200; i++) {
-    const state = JSON.parse((await api(socket, 'GET', `/exec/${Id}/json`)).text);
-    if (!state.Running && state.ExitCode !== null) {
-      if (state.ExitCode !== 0) throw new Error(`exec exited ${state.ExitCode}`);
-      return;
-    }
-    await sleep(5);
-  }
-  throw new Error('exec did not finish');
-}
-
-export async function benchEngine({ runs = 20 } = {}) {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'berth-bench-'));
-  let engine;
-  const containers = [];
+async function memory(target) {
+  const idle = processMemory(target.enginePids());
+  const names = Array.from({ length: IDLE_CONTAINERS }, (_, i) => `bench-idle-${i}`);
   try {
-    const tar = await busyboxTar(dir, ['sh', 'true', 'sleep', 'echo', 'cat']);
-    engine = await startEngine(dir);
-    const { socket } = engine;
-    // Idle: a fresh engine that has served only /_ping, after a moment to settle.
-    await sleep(1000);
-    const idleRss = await rssBytes(engine.pid);
-    const [repo, tag] = IMAGE.split(':');
-    await api(
-      socket,
-      'POST',
-      `/images/create?fromSrc=-&repo=${encodeURIComponent(repo)}&tag=${tag}`,
-      await readFile(tar),
-    );
-
-    const results = {};
-    results['create+start+wait (true)'] = await time(runs, async () => {
-      containers.push(await runTrivial(socket));
-    });
-    for (const id of containers.splice(0)) await api(socket, 'DELETE', `/containers/${id}?force=1`);
-
-    const sleeper = JSON.parse(
-      (await api(socket, 'POST', '/containers/create', { Image: IMAGE, Cmd: ['sleep', '3600'] })).text,
-    ).Id;
-    containers.push(sleeper);
-    await api(socket, 'POST', `/containers/${sleeper}/start`);
-    results['exec (true)'] = await time(runs, () => execOnce(socket, sleeper));
-
-    const busyRss = await rssBytes(engine.pid);
-    // Memory figures are bytes, not times: reported in MiB in the "median" column with one run.
-    const mib = (bytes) => ({
-      runs: 1,
-      median: bytes / 2 ** 20,
-      p95: bytes / 2 ** 20,
-      min: bytes / 2 ** 20,
-      max: bytes / 2 ** 20,
-      unit: 'MiB',
-    });
-    results['idle RSS MiB (fresh engine)'] = mib(idleRss);
-    results['RSS MiB (after the runs)'] = mib(busyRss);
-    return results;
+    for (const name of names)
+      target.container(['run', '-d', '--network', 'none', '--name', name, IMAGE, 'sleep', '3600']);
+    await sleep(2000);
+    const busy = processMemory(target.enginePids());
+    return {
+      idleRss: idle.rss / MIB,
+      idlePss: idle.pss / MIB,
+      perRss: (busy.rss - idle.rss) / IDLE_CONTAINERS / MIB,
+      perPss: (busy.pss - idle.pss) / IDLE_CONTAINERS / MIB,
+    };
   } finally {
-    if (engine) {
-      for (const id of containers)
-        await api(engine.socket, 'DELETE', `/containers/${id}?force=1`).catch(() => undefined);
-      await engine.stop();
-    }
-    await rm(dir, { recursive: true, force: true });
+    target.container(['rm', '-f', ...names]);
   }
 }
 
-// `node bench/engine.mjs` runs this group alone.
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  console.log(JSON.stringify(await benchEngine(), null, 2));
+export async function benchEngine(targets, dir, { runs = 10, composeRuns = 5 } = {}) {
+  const rows = {
+    idleRss: { name: 'engine idle memory, RSS', unit: 'MiB', results: {} },
+    idlePss: { name: 'engine idle memory, PSS', unit: 'MiB', results: {} },
+    perRss: { name: `memory per idle container (of ${IDLE_CONTAINERS}), RSS`, unit: 'MiB', results: {} },
+    perPss: { name: `memory per idle container (of ${IDLE_CONTAINERS}), PSS`, unit: 'MiB', results: {} },
+    run: { name: 'run --rm true (container CLI)', unit: 'ms', results: {} },
+    exec: { name: 'exec true (container CLI)', unit: 'ms', results: {} },
+    composeRun: { name: 'compose run --rm s1 true', unit: 'ms', results: {} },
+    composeExec: { name: 'compose exec -T s1 true', unit: 'ms', results: {} },
+  };
+  const usable = targets.filter((t) => t.container !== undefined);
+  for (const target of usable) {
+    const figures = await memory(target);
+    for (const key of ['idleRss', 'idlePss', 'perRss', 'perPss'])
+      rows[key].results[target.name] = single(figures[key]);
+  }
+  for (const target of usable) {
+    rows.run.results[target.name] = repeat(runs, () =>
+      target.container(['run', '--rm', '--network', 'none', IMAGE, 'true']),
+    );
+    target.container(['run', '-d', '--network', 'none', '--name', 'bench-exec', IMAGE, 'sleep', '3600']);
+    try {
+      rows.exec.results[target.name] = repeat(runs, () => target.container(['exec', 'bench-exec', 'true']));
+    } finally {
+      target.container(['rm', '-f', 'bench-exec']);
+    }
+  }
+  for (const target of targets) {
+    const projectDir = path.join(dir, `${target.name}-one`);
+    await mkdir(projectDir, { recursive: true });
+    await writeFile(path.join(projectDir, 'compose.yaml'), composeFile(1));
+    const project = 'benchone';
+    target.compose(projectDir, project, ['up', '-d']);
+    try {
+      rows.composeRun.results[target.name] = repeat(composeRuns, () =>
+        target.compose(projectDir, project, ['run', '--rm', '--no-deps', '-T', 's1', 'true']),
+      );
+      rows.composeExec.results[target.name] = repeat(composeRuns, () =>
+        target.compose(projectDir, project, ['exec', '-T', 's1', 'true']),
+      );
+    } finally {
+      target.compose(projectDir, project, ['down']);
+    }
+  }
+  return Object.values(rows);
 }

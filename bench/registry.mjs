@@ -1,43 +1,20 @@
 // Registry benchmark: pull of a ~100 MB, 3-layer image (random, incompressible content, made here) from
-// Debian's docker-registry on 127.0.0.1, through berth's engine (POST /images/create: download, verify and
-// unpack) and with `skopeo copy` to a dir: (download and verify only), side by side, medians of a few runs.
-// Everything it starts (registry, engine) is ended by PID and its temp directory removed before it returns.
-import { Buffer } from 'node:buffer';
-import { spawn, execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import http from 'node:http';
+// Debian's docker-registry on 127.0.0.1 into every target (berth: POST /images/create; `docker pull`; `podman
+// pull`), each pull starting from nothing (the image removed before it): download, verify and unpack. Reported as
+// times and as MiB/s from the median. The registry is ended by PID and its data removed before it returns.
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
-import os from 'node:os';
-import { performance } from 'node:perf_hooks';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { createHash } from 'node:crypto';
-import { summarise } from './startup.mjs';
+import { execFileSync } from 'node:child_process';
+import http from 'node:http';
+import { which } from './peers.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const berth = process.env.BERTH_BENCH_CLI ?? path.join(root, 'bin', 'berth.js');
 const LAYER_MB = [40, 35, 25];
-
-function api(socket, method, urlPath, { body, headers = {} } = {}) {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ socketPath: socket, method, path: urlPath, headers }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        if ((res.statusCode ?? 0) >= 400 || /"error"/.test(text)) {
-          reject(new Error(`${method} ${urlPath}: ${res.statusCode} ${text.slice(-500)}`));
-        } else resolve(text);
-      });
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    if (body === undefined) req.end();
-    else body.pipe(req);
-  });
-}
+const TOTAL_MIB = LAYER_MB.reduce((a, b) => a + b, 0);
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -48,32 +25,6 @@ function freePort() {
       server.close(() => resolve(port));
     });
   });
-}
-
-async function waitFor(check, child, what) {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (error) {
-      if (child.exitCode !== null || Date.now() > deadline)
-        throw new Error(`${what} did not start: ${error.message}`);
-      await sleep(50);
-    }
-  }
-}
-
-function stopper(child) {
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  return async () => {
-    if (child.exitCode === null) child.kill('SIGTERM');
-    const done = await Promise.race([exited.then(() => true), sleep(15_000, false)]);
-    if (!done) {
-      child.kill('SIGKILL');
-      await exited;
-    }
-  };
 }
 
 async function startRegistry(dir) {
@@ -93,28 +44,29 @@ async function startRegistry(dir) {
       '',
     ].join('\n'),
   );
-  const child = spawn('/usr/bin/docker-registry', ['serve', config], { stdio: 'ignore' });
-  const host = `127.0.0.1:${port}`;
-  await waitFor(
-    async () => (await globalThis.fetch(`http://${host}/v2/`)).body?.cancel(),
-    child,
-    'docker-registry',
-  );
-  return { host, stop: stopper(child) };
-}
-
-async function startEngine(dir) {
-  const env = {
-    ...process.env,
-    BERTH_ROOT: path.join(dir, 'root'),
-    BERTH_RUN: path.join(dir, 'run'),
-    BERTH_LOG_LEVEL: 'warn',
+  const child = spawn(which('docker-registry'), ['serve', config], { stdio: 'ignore' });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const stop = async () => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+    if (!(await Promise.race([exited.then(() => true), sleep(15_000, false)]))) {
+      child.kill('SIGKILL');
+      await exited;
+    }
   };
-  delete env.BERTH_HOST;
-  const socket = path.join(dir, 'run', 'berth.sock');
-  const child = spawn(process.execPath, [berth, 'engine', 'run'], { env, stdio: 'ignore' });
-  await waitFor(() => api(socket, 'GET', '/_ping'), child, 'engine');
-  return { socket, stop: stopper(child) };
+  const host = `127.0.0.1:${port}`;
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    try {
+      await (await globalThis.fetch(`http://${host}/v2/`)).body?.cancel();
+      return { host, stop };
+    } catch (error) {
+      if (child.exitCode !== null || Date.now() > deadline) {
+        await stop();
+        throw new Error(`docker-registry did not start: ${error.message}`);
+      }
+      await sleep(50);
+    }
+  }
 }
 
 /** A docker-archive with three layers of random files, written with tar. */
@@ -129,11 +81,8 @@ async function makeArchive(dir) {
     await writeFile(path.join(content, 'data', `random-${i}.bin`), randomBytes(mb * 1024 * 1024));
     const tarName = `layer${i}.tar`;
     execFileSync('tar', ['--numeric-owner', '-C', content, '-cf', path.join(staging, tarName), '.']);
-    diffIds.push(
-      `sha256:${createHash('sha256')
-        .update(await readFile(path.join(staging, tarName)))
-        .digest('hex')}`,
-    );
+    const digest = createHash('sha256').update(await readFile(path.join(staging, tarName)));
+    diffIds.push(`sha256:${digest.digest('hex')}`);
     layers.push(tarName);
     await rm(content, { recursive: true, force: true });
   }
@@ -154,59 +103,62 @@ async function makeArchive(dir) {
   return archive;
 }
 
-export async function benchRegistry({ runs = 5 } = {}) {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'berth-bench-reg-'));
-  let registry;
-  let engine;
-  try {
-    registry = await startRegistry(dir);
-    engine = await startEngine(dir);
-    const { createReadStream } = await import('node:fs');
-    await api(engine.socket, 'POST', '/images/load', { body: createReadStream(await makeArchive(dir)) });
-    const repo = `${registry.host}/bench/pull`;
-    await api(engine.socket, 'POST', `/images/bench/pull:src/tag?repo=${encodeURIComponent(repo)}&tag=v1`);
-    await api(engine.socket, 'POST', `/images/${repo}/push?tag=v1`);
-    await api(engine.socket, 'DELETE', `/images/bench/pull:src`);
-    const berthSamples = [];
-    const skopeoSamples = [];
-    const target = path.join(dir, 'skopeo-out');
-    for (let i = 0; i < runs; i++) {
-      // Removing the last tag deletes the image's blobs and layers, so each pull starts from nothing.
-      await api(engine.socket, 'DELETE', `/images/${repo}:v1`).catch(() => undefined);
-      let start = performance.now();
-      await api(engine.socket, 'POST', `/images/create?fromImage=${encodeURIComponent(repo)}&tag=v1`);
-      berthSamples.push(performance.now() - start);
-
-      await rm(target, { recursive: true, force: true });
-      start = performance.now();
-      execFileSync(
-        'skopeo',
-        ['copy', '--quiet', `docker://${repo}:v1`, `dir:${target}`, '--src-tls-verify=false'],
-        {
-          stdio: 'ignore',
-          timeout: 120_000,
-        },
+/** POSTs to berth's engine with a streamed body; rejects on an HTTP error or an error in the stream. */
+function post(socket, urlPath, body) {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ socketPath: socket, method: 'POST', path: urlPath }, (res) => {
+      let text = '';
+      res.on('data', (c) => (text += c));
+      res.on('end', () =>
+        (res.statusCode ?? 0) >= 400 || /"error"/.test(text)
+          ? reject(new Error(`POST ${urlPath}: ${res.statusCode} ${text.slice(-300)}`))
+          : resolve(text),
       );
-      skopeoSamples.push(performance.now() - start);
-    }
-    const totalMb = LAYER_MB.reduce((a, b) => a + b, 0);
-    const berthStats = summarise(berthSamples);
-    const skopeoStats = summarise(skopeoSamples);
-    console.log(
-      `registry pull of ${totalMb} MiB: berth ${(totalMb / (berthStats.median / 1000)).toFixed(0)} MiB/s (download+verify+unpack), ` +
-        `skopeo copy ${(totalMb / (skopeoStats.median / 1000)).toFixed(0)} MiB/s (download+verify to dir:)`,
-    );
-    return {
-      [`pull ${totalMb} MiB, 3 layers (berth engine)`]: berthStats,
-      [`pull ${totalMb} MiB, 3 layers (skopeo copy to dir:)`]: skopeoStats,
-    };
-  } finally {
-    await engine?.stop();
-    await registry?.stop();
-    await rm(dir, { recursive: true, force: true });
-  }
+    });
+    req.on('error', reject);
+    if (body === undefined) req.end();
+    else body.pipe(req);
+  });
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  console.log(JSON.stringify(await benchRegistry(), null, 2));
+export async function benchRegistry(targets, dir, { runs = 3 } = {}) {
+  if (which('docker-registry') === undefined) return [];
+  const berth = targets.find((t) => t.name === 'berth');
+  await mkdir(dir, { recursive: true });
+  const registry = await startRegistry(dir);
+  const time = { name: `pull ${TOTAL_MIB} MiB, 3 layers, from a local registry`, unit: 'ms', results: {} };
+  const rate = { name: 'pull throughput (from the median)', unit: 'MiB/s', better: 'higher', results: {} };
+  try {
+    // berth loads the archive and pushes it: the registry then holds one image for every target to pull.
+    await post(berth.socket, '/images/load', createReadStream(await makeArchive(dir)));
+    const repo = `${registry.host}/bench/pull`;
+    await post(berth.socket, `/images/bench/pull:src/tag?repo=${encodeURIComponent(repo)}&tag=v1`);
+    await post(berth.socket, `/images/${repo}/push?tag=v1`);
+    await berth.removeImage('bench/pull:src');
+    const reference = `${repo}:v1`;
+    for (const target of targets) {
+      const samples = [];
+      for (let i = 0; i < runs; i++) {
+        await target.removeImage(reference);
+        samples.push(await target.pull(reference));
+      }
+      await target.removeImage(reference);
+      const sorted = [...samples].sort((a, b) => a - b);
+      const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+      time.results[target.name] = {
+        runs,
+        median: at(0.5),
+        p95: at(0.95),
+        min: sorted[0],
+        max: sorted.at(-1),
+      };
+      // A rate from the median only: the spread is in the row of times above.
+      const mibs = TOTAL_MIB / (at(0.5) / 1000);
+      rate.results[target.name] = { runs: 1, median: mibs, p95: mibs, min: mibs, max: mibs };
+    }
+    return [time, rate];
+  } finally {
+    await registry.stop();
+    await rm(path.join(dir, 'registry-data'), { recursive: true, force: true });
+  }
 }
