@@ -11,7 +11,7 @@ if [ "$have_major" -lt "$need_major" ]; then
   exit 1
 fi
 
-packages=(runc conmon busybox-static iptables iproute2 tini docker-registry mmdebstrap skopeo zstd python3 ca-certificates curl)
+packages=(runc conmon busybox-static iptables iproute2 tini docker-registry mmdebstrap skopeo zstd bzip2 xz-utils python3 ca-certificates curl)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
