@@ -85,17 +85,7 @@ export class LayerStore {
           `layer content does not match its diffID: expected ${expectedDiffId}, got ${diffId}`,
         );
       }
-      const record: LayerRecord = { chainId: chainOf(parent, diffId), diffId, parent, size };
-      await writeJsonAtomic(join(temp, 'layer.json'), record);
-      await syncFilesystem(temp);
-      try {
-        await rename(temp, layout.layerDir(this.root, record.chainId));
-      } catch (error) {
-        // Someone else finished the same layer first: theirs is as good as ours.
-        if (!isErrno(error, 'ENOTEMPTY') && !isErrno(error, 'EEXIST')) throw error;
-        await rm(temp, { recursive: true, force: true });
-      }
-      return record;
+      return await this.publish(temp, { chainId: chainOf(parent, diffId), diffId, parent, size });
     } catch (error) {
       await rm(temp, { recursive: true, force: true });
       throw error;
@@ -119,20 +109,25 @@ export class LayerStore {
     await mkdir(temp, { mode: 0o755 });
     try {
       await rename(dir, join(temp, 'diff'));
-      const record: LayerRecord = { chainId, diffId, parent, size };
-      await writeJsonAtomic(join(temp, 'layer.json'), record);
-      await syncFilesystem(temp);
-      try {
-        await rename(temp, layout.layerDir(this.root, chainId));
-      } catch (error) {
-        if (!isErrno(error, 'ENOTEMPTY') && !isErrno(error, 'EEXIST')) throw error;
-        await rm(temp, { recursive: true, force: true });
-      }
-      return record;
+      return await this.publish(temp, { chainId, diffId, parent, size });
     } catch (error) {
       await rm(temp, { recursive: true, force: true });
       throw error;
     }
+  }
+
+  /** Records, syncs and renames a complete temp layer dir into place. */
+  private async publish(temp: string, record: LayerRecord): Promise<LayerRecord> {
+    await writeJsonAtomic(join(temp, 'layer.json'), record);
+    await syncFilesystem(temp);
+    try {
+      await rename(temp, layout.layerDir(this.root, record.chainId));
+    } catch (error) {
+      // Someone else finished the same layer first: theirs is as good as ours.
+      if (!isErrno(error, 'ENOTEMPTY') && !isErrno(error, 'EEXIST')) throw error;
+      await rm(temp, { recursive: true, force: true });
+    }
+    return record;
   }
 
   /** Chain IDs of all complete layers. */
