@@ -40,32 +40,6 @@ interface Meta {
 }
 
 /** Normalises a tar member name to a path relative to the layer root ('' is the root itself); throws if unsafe. */
-/**
- * Creates the missing parent directories of `rel` (relative to `dest`) and refuses, through `refuse`, a parent
- * that is a symlink or not a directory: following it could write outside `dest`. `known` holds parents already
- * checked (and gets the new ones), so each is looked at once per archive.
- */
-export async function ensureSafeParents(
-  dest: string,
-  rel: string,
-  known: Set<string>,
-  refuse: (why: string) => Error,
-): Promise<void> {
-  const parts = rel.split('/');
-  let current = '';
-  for (let i = 0; i < parts.length - 1; i++) {
-    current = current === '' ? (parts[i] as string) : `${current}/${parts[i] as string}`;
-    if (known.has(current)) continue;
-    const path = `${dest}/${current}`;
-    const stat = await lstatOrUndefined(path);
-    if (stat === undefined) await mkdir(path, { mode: 0o755 });
-    else if (stat.isSymbolicLink()) throw refuse(`goes through the symbolic link ${JSON.stringify(current)}`);
-    else if (!stat.isDirectory())
-      throw refuse(`has a parent ${JSON.stringify(current)} that is not a directory`);
-    known.add(current);
-  }
-}
-
 export function safeEntryPath(name: string, what = 'entry'): string {
   if (name.includes('\0')) throw unsafe(name, what, 'contains a NUL byte');
   if (name.startsWith('/')) throw unsafe(name, what, 'is an absolute path');
@@ -278,8 +252,22 @@ class Unpacker {
    * Creates missing parent directories of `rel` and rejects the entry when one of them is a symlink or not a
    * directory: following it could write outside the layer.
    */
-  private ensureParents(rel: string, name: string): Promise<void> {
-    return ensureSafeParents(this.dest, rel, this.knownDirs, (why) => unsafe(name, 'entry', why));
+  private async ensureParents(rel: string, name: string): Promise<void> {
+    const parts = rel.split('/');
+    let current = '';
+    for (let i = 0; i < parts.length - 1; i++) {
+      current = current === '' ? (parts[i] as string) : `${current}/${parts[i] as string}`;
+      if (this.knownDirs.has(current)) continue;
+      const stat = await lstatOrUndefined(this.abs(current));
+      if (stat === undefined) {
+        await mkdir(this.abs(current), { mode: 0o755 });
+      } else if (stat.isSymbolicLink()) {
+        throw unsafe(name, 'entry', `goes through the symbolic link ${JSON.stringify(current)}`);
+      } else if (!stat.isDirectory()) {
+        throw unsafe(name, 'entry', `has a parent ${JSON.stringify(current)} that is not a directory`);
+      }
+      this.knownDirs.add(current);
+    }
   }
 
   /** Whether every parent of `rel` is a real directory now (deferred work skips paths that were replaced). */

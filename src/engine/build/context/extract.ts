@@ -15,7 +15,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
 import { BerthError, messageOf } from '../../../shared/errors.js';
-import { ensureSafeParents, safeEntryPath } from '../../image/unpack.js';
+import { safeEntryPath } from '../../image/unpack.js';
 import { ALL_COMPRESSIONS, openDecompressed } from '../../image/compression.js';
 
 export interface ExtractOptions {
@@ -177,8 +177,22 @@ class Extractor {
     return new BerthError('InvalidArgument', `${this.what} entry ${JSON.stringify(name)} ${why}`);
   }
 
-  private ensureParents(rel: string, name: string): Promise<void> {
-    return ensureSafeParents(this.dest, rel, this.knownDirs, (why) => this.unsafe(name, why));
+  private async ensureParents(rel: string, name: string): Promise<void> {
+    const parts = rel.split('/');
+    let current = '';
+    for (let i = 0; i < parts.length - 1; i++) {
+      current = current === '' ? (parts[i] as string) : `${current}/${parts[i] as string}`;
+      if (this.knownDirs.has(current)) continue;
+      const stat = await lstatOrUndefined(this.abs(current));
+      if (stat === undefined) {
+        await mkdir(this.abs(current), { mode: 0o755 });
+      } else if (stat.isSymbolicLink()) {
+        throw this.unsafe(name, `goes through the symbolic link ${JSON.stringify(current)}`);
+      } else if (!stat.isDirectory()) {
+        throw this.unsafe(name, `has a parent ${JSON.stringify(current)} that is not a directory`);
+      }
+      this.knownDirs.add(current);
+    }
   }
 
   private async parentsAreDirs(rel: string): Promise<boolean> {
